@@ -1,0 +1,86 @@
+//! [`InPlace`]: strongSwan's pre-fix `pubkey_cert.set_subject()`, racy by design.
+
+use super::{MutableSubject, SubjectCell};
+use crate::heap::Tracked;
+use crate::identity::Identity;
+use crate::sync::UnsafeCell;
+use crate::trace;
+
+/// The subject as a plain pointer field, replaced in two unsynchronised steps:
+/// destroy the current identity, then store a clone of the new one
+/// (`src/libstrongswan/plugins/pubkey/pubkey_cert.c`, `set_subject`, strongSwan ≤ 6.0.0).
+///
+/// # Guarantees
+/// None across threads. A reader that runs while [`set`](MutableSubject::set) does may
+/// read the freed identity or the pointer mid-update. Under loom that is reported as a
+/// causality violation on the pointer field or on the freed identity; under any
+/// backend a read of the freed identity trips the [`crate::heap`] oracle. Never run
+/// it on real threads (`stress` refuses to).
+///
+/// Freed identities keep their memory in an arena until the cell drops, so that the
+/// checkers can observe the late read without the model itself being unsound.
+pub struct InPlace {
+    current: UnsafeCell<*const Tracked<Identity>>,
+    arena: std::sync::Mutex<Vec<Box<Tracked<Identity>>>>,
+}
+
+// SAFETY: the raw pointer always points into `arena`, which lives as long as the cell;
+// concurrent access to the pointer is exactly what the checkers are asked to find.
+unsafe impl Send for InPlace {}
+// SAFETY: as above.
+unsafe impl Sync for InPlace {}
+
+impl InPlace {
+    /// Moves `id` into the arena and returns its stable address. The arena's std mutex
+    /// is an allocator stand-in, invisible to the checkers (like `malloc`'s own lock).
+    fn alloc(&self, id: Identity) -> *const Tracked<Identity> {
+        let boxed = Box::new(Tracked::identity(id));
+        let ptr: *const Tracked<Identity> = &*boxed;
+        self.arena.lock().unwrap_or_else(|e| e.into_inner()).push(boxed);
+        ptr
+    }
+
+    fn load(&self, owner: &str) -> &Tracked<Identity> {
+        trace::step("load subject pointer", || format!("{owner}.subject"));
+        // SAFETY: a read access of the field through the facade.
+        let ptr = self.current.with(|p| unsafe { *p });
+        // SAFETY: every pointer stored in `current` points into `arena`.
+        unsafe { &*ptr }
+    }
+}
+
+impl SubjectCell for InPlace {
+    const NAME: &'static str = "in_place";
+
+    fn new(subject: Identity) -> Self {
+        let cell = InPlace {
+            current: UnsafeCell::new(std::ptr::null()),
+            arena: std::sync::Mutex::new(Vec::new()),
+        };
+        let ptr = cell.alloc(subject);
+        // SAFETY: not shared yet.
+        cell.current.with_mut(|p| unsafe { *p = ptr });
+        cell
+    }
+
+    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+        self.load(owner).read_traced(op, owner, f)
+    }
+}
+
+impl MutableSubject for InPlace {
+    fn set(&self, subject: &Identity, owner: &str) {
+        let old = self.load(owner);
+        trace::step("set_subject: destroy old subject", || {
+            format!("{owner} subject {}", old.label())
+        });
+        old.retire();
+        let new = self.alloc(subject.clone());
+        trace::step("set_subject: store clone", || {
+            // SAFETY: `new` points into the arena.
+            format!("{owner} subject := {}", unsafe { &*new }.label())
+        });
+        // SAFETY: a write access of the field through the facade.
+        self.current.with_mut(|p| unsafe { *p = new });
+    }
+}

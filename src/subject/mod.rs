@@ -1,0 +1,56 @@
+//! Subject cells: where a raw-key certificate keeps its subject identity.
+//!
+//! strongSwan's `pubkey_cert_t` keeps `identification_t *subject` and, before 6.0.1,
+//! offered `set_subject()` that destroyed the current identity and stored a clone of
+//! the new one, with no lock, on an object already shared through the credential store.
+//! This module makes that field pluggable so the same certificate, store and vici flows
+//! run with each design:
+//!
+//! | cell | design | race | runs on real threads |
+//! |------|--------|------|----------------------|
+//! | [`InPlace`] | strongSwan ≤ 6.0.0: free, then store, no lock | yes, by design | never |
+//! | [`Locked`] | an `RwLock` around the subject | no | yes |
+//! | [`CopyOnWrite`] | `arc_swap::ArcSwap` snapshots (a loom stand-in under `--cfg loom`) | no | yes |
+//! | [`Immutable`] | no setter: the upstream fix | no (nothing to race) | yes |
+//!
+//! [`SubjectCell`] is all a cell must provide to be read; [`MutableSubject`] adds the
+//! setter that strongSwan's pre-fix vici flow needs. A cell written in another crate
+//! implements the same traits and plugs into every scenario (see
+//! `tests/custom_cell.rs`).
+
+mod cow;
+mod immutable;
+mod in_place;
+mod locked;
+
+pub use cow::CopyOnWrite;
+pub use immutable::Immutable;
+pub use in_place::InPlace;
+pub use locked::Locked;
+
+use crate::identity::Identity;
+
+/// Storage for a certificate's subject that can be read from many threads.
+///
+/// Implementations guarantee that [`read`](SubjectCell::read) gives `f` an identity
+/// that was stored in the cell at some point (the initial one or one passed to a
+/// setter) — unless the type is documented as racy, in which case the checkers must
+/// find the violation.
+pub trait SubjectCell: Send + Sync + Sized + 'static {
+    /// The spelling used in the verdict matrix (`in_place`, `locked`, ...).
+    const NAME: &'static str;
+
+    /// A cell holding `subject`.
+    fn new(subject: Identity) -> Self;
+
+    /// Runs `f` on the current subject (`pubkey_cert.subject` read by `get_subject`,
+    /// `has_subject` or `equals`). `op` names the caller in the timeline.
+    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R;
+}
+
+/// A subject cell with strongSwan's pre-fix `set_subject()`.
+pub trait MutableSubject: SubjectCell {
+    /// Replaces the subject with a copy of `subject`. What readers may observe while
+    /// this runs is the property under test.
+    fn set(&self, subject: &Identity, owner: &str);
+}

@@ -1,0 +1,48 @@
+//! The sync facade: every primitive the model shares between threads comes from here.
+//!
+//! One `cfg` picks the backend, in the manner of tokio's `src/loom/`:
+//!
+//! | build                      | backend                                   |
+//! |----------------------------|-------------------------------------------|
+//! | default                    | `std` (real threads, real atomics)        |
+//! | `RUSTFLAGS="--cfg loom"`   | `loom` (exhaustive interleaving checker)  |
+//!
+//! The std side is shaped like loom's API — [`UnsafeCell::with`] / [`UnsafeCell::with_mut`],
+//! poison-free [`RwLock`] and [`Mutex`] helpers — so that model code is plain Rust that
+//! compiles unchanged under both. Nothing outside this module names `std::sync` or `loom`
+//! for data that threads of the model share; the only deliberate exceptions are the step
+//! recorder ([`crate::trace`]) and the object census ([`crate::cert::Census`]), which
+//! must stay invisible to the checker (see their docs).
+
+#[cfg(not(loom))]
+mod std_backend;
+#[cfg(not(loom))]
+use std_backend as backend;
+
+#[cfg(loom)]
+mod loom_backend;
+#[cfg(loom)]
+use loom_backend as backend;
+
+pub use backend::{thread, Arc, AtomicUsize, Mutex, RwLock, UnsafeCell};
+pub use std::sync::atomic::Ordering;
+
+/// Name of the backend this build uses: `"std"` or `"loom"`.
+pub const BACKEND: &str = backend::NAME;
+
+/// Locks `lock` for reading. The model never panics while holding a lock except to
+/// report a checker failure, after which the lock is never used again, so poisoning is
+/// treated as a bug in the model itself.
+pub fn read<T>(lock: &RwLock<T>) -> impl std::ops::Deref<Target = T> + '_ {
+    lock.read().expect("model lock poisoned")
+}
+
+/// Locks `lock` for writing. See [`read`] for why poisoning is a model bug.
+pub fn write<T>(lock: &RwLock<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+    lock.write().expect("model lock poisoned")
+}
+
+/// Locks a mutex. See [`read`] for why poisoning is a model bug.
+pub fn lock<T>(m: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+    m.lock().expect("model lock poisoned")
+}

@@ -1,0 +1,288 @@
+//! vici's `load-conn`, `unload-conn` and `clear-creds` for raw public keys: the model
+//! of `src/libcharon/plugins/vici/vici_config.c` (parsing a connection into a
+//! `peer_cfg_t` and merging it into the loaded connections) and `vici_cred.c` (the
+//! shared credential store).
+//!
+//! Two load flows:
+//! * [`Vici::load_conn_pre_fix`] — strongSwan ≤ 6.0.0: each key is wrapped with its
+//!   key id as subject and added to the shared store; once the section is complete,
+//!   the configured identity is written into the (already shared) cert with
+//!   `set_subject`. Needs a [`MutableSubject`] cell.
+//! * [`Vici::load_conn_upstream_fix`] — strongSwan ≥ 6.0.1 (commit 65e121b4): the key
+//!   blobs are kept until the identity is known, then wrapped with it and added. Works
+//!   with every cell, and is the only flow an [`Immutable`](crate::subject::Immutable)
+//!   cell can run.
+
+use crate::cert::{Census, CertRef, PubkeyCert};
+use crate::identity::Identity;
+use crate::pubkey::PublicKey;
+use crate::store::CredentialStore;
+use crate::subject::{MutableSubject, SubjectCell};
+use crate::sync::{self, RwLock};
+use crate::trace;
+use std::collections::BTreeMap;
+
+/// One `local*` or `remote*` section of a connection as vici receives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthSpec {
+    /// `id`, if configured (`%any` counts as not configured, as in vici).
+    pub id: Option<Identity>,
+    /// `pubkeys`: the raw public keys, in order.
+    pub pubkeys: Vec<PublicKey>,
+}
+
+/// A connection as sent with `load-conn`: its name and auth sections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnSpec {
+    /// Connection name.
+    pub name: String,
+    /// `local*` sections.
+    pub local: Vec<AuthSpec>,
+    /// `remote*` sections.
+    pub remote: Vec<AuthSpec>,
+}
+
+impl ConnSpec {
+    /// A connection with one remote raw-key section: `remote { auth = pubkey;
+    /// id = <id>; pubkeys = <keys> }` — the shape of the brief's scenarios A–C.
+    pub fn remote_pubkeys(name: &str, id: Option<Identity>, keys: Vec<PublicKey>) -> ConnSpec {
+        ConnSpec {
+            name: name.to_string(),
+            local: Vec::new(),
+            remote: vec![AuthSpec { id, pubkeys: keys }],
+        }
+    }
+
+    /// Raw public keys over all sections (what one load adds to the store at most).
+    pub fn key_count(&self) -> usize {
+        self.local.iter().chain(&self.remote).map(|a| a.pubkeys.len()).sum()
+    }
+}
+
+/// An `auth_cfg_t`: the identity and the raw-key certs of one section.
+pub struct AuthCfg<C> {
+    /// `AUTH_RULE_IDENTITY`.
+    pub id: Identity,
+    /// `AUTH_RULE_SUBJECT_CERT` entries, one reference each.
+    pub certs: Vec<CertRef<C>>,
+}
+
+impl<C: SubjectCell> AuthCfg<C> {
+    /// `auth_cfg_t.equals`: same identity and pairwise `equals` certs.
+    pub fn equals(&self, other: &AuthCfg<C>) -> bool {
+        self.id.equals(&other.id)
+            && self.certs.len() == other.certs.len()
+            && self.certs.iter().zip(&other.certs).all(|(a, b)| a.equals(b))
+    }
+}
+
+/// A `peer_cfg_t` built by `load-conn`.
+pub struct PeerCfg<C> {
+    /// Connection name.
+    pub name: String,
+    /// Local auth rounds.
+    pub local: Vec<AuthCfg<C>>,
+    /// Remote auth rounds.
+    pub remote: Vec<AuthCfg<C>>,
+}
+
+impl<C: SubjectCell> PeerCfg<C> {
+    /// `peer_cfg_t.equals` restricted to what the model builds: same name and equal
+    /// auth configs, round by round.
+    pub fn equals(&self, other: &PeerCfg<C>) -> bool {
+        fn rounds<C: SubjectCell>(a: &[AuthCfg<C>], b: &[AuthCfg<C>]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equals(y))
+        }
+        self.name == other.name
+            && rounds(&self.local, &other.local)
+            && rounds(&self.remote, &other.remote)
+    }
+
+    /// Every raw-key cert the config references.
+    pub fn certs(&self) -> Vec<CertRef<C>> {
+        self.local
+            .iter()
+            .chain(&self.remote)
+            .flat_map(|a| a.certs.iter().cloned())
+            .collect()
+    }
+}
+
+/// What `merge_config` did with a loaded connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Merge {
+    /// No connection of that name existed.
+    Added,
+    /// It existed and differed: the new config replaced it.
+    Replaced,
+    /// It existed and was equal: the new config was dropped, the old one kept
+    /// ("updated vici connection").
+    Unchanged,
+}
+
+/// A load flow as a function, so scenarios can be generic over it.
+pub type LoadFn<C> = fn(&Vici<C>, &ConnSpec) -> Merge;
+
+/// The vici plugin's state: the shared credential store and the loaded connections.
+pub struct Vici<C> {
+    store: CredentialStore<C>,
+    conns: RwLock<BTreeMap<String, PeerCfg<C>>>,
+    census: Census,
+}
+
+impl<C: SubjectCell> Default for Vici<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: SubjectCell> Vici<C> {
+    /// A fresh plugin with an empty store and no connections.
+    pub fn new() -> Self {
+        Vici {
+            store: CredentialStore::new(),
+            conns: RwLock::new(BTreeMap::new()),
+            census: Census::new(),
+        }
+    }
+
+    /// The shared credential store (`vici_cred`'s `mem_cred_t`).
+    pub fn store(&self) -> &CredentialStore<C> {
+        &self.store
+    }
+
+    /// Counts every cert object this plugin created that is still alive.
+    pub fn census(&self) -> &Census {
+        &self.census
+    }
+
+    /// `load-conn`, strongSwan ≥ 6.0.1: wrap each key with the section's final
+    /// identity (the key id when none is configured), then add it to the store.
+    pub fn load_conn_upstream_fix(&self, spec: &ConnSpec) -> Merge {
+        let build = |a: &AuthSpec| {
+            let id = a.id.clone().filter(|id| !id.is_any());
+            let certs: Vec<CertRef<C>> = a
+                .pubkeys
+                .iter()
+                .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), id.clone(), &self.census)))
+                .collect();
+            Self::auth_cfg(id, certs)
+        };
+        self.merge_config(PeerCfg {
+            name: spec.name.clone(),
+            local: spec.local.iter().map(build).collect(),
+            remote: spec.remote.iter().map(build).collect(),
+        })
+    }
+
+    /// `vici_cred.add_cert`: `add_cert_ref(trusted = TRUE, cert)` on the shared store.
+    fn add_cert(&self, cert: CertRef<C>) -> CertRef<C> {
+        self.store.add_cert_ref(true, cert)
+    }
+
+    /// The end of an auth section: the configured id, or the first cert's subject.
+    fn auth_cfg(id: Option<Identity>, certs: Vec<CertRef<C>>) -> AuthCfg<C> {
+        let id = id
+            .or_else(|| certs.first().map(|c| c.subject()))
+            .unwrap_or(Identity::Any);
+        AuthCfg { id, certs }
+    }
+
+    /// `merge_config`: under the connections' write lock, keep an equal old config
+    /// (dropping the new one), or replace/add.
+    fn merge_config(&self, new: PeerCfg<C>) -> Merge {
+        trace::step("merge_config: take write lock", || new.name.clone());
+        let mut conns = sync::write(&self.conns);
+        let outcome = match conns.get(&new.name) {
+            Some(old) if old.equals(&new) => Merge::Unchanged,
+            Some(_) => Merge::Replaced,
+            None => Merge::Added,
+        };
+        trace::step("merge_config", || format!("{}: {outcome:?}", new.name));
+        if outcome != Merge::Unchanged {
+            conns.insert(new.name.clone(), new);
+        }
+        outcome
+    }
+
+    /// `unload-conn`: drops the connection (and its cert references). Returns whether
+    /// it was loaded.
+    pub fn unload_conn(&self, name: &str) -> bool {
+        sync::write(&self.conns).remove(name).is_some()
+    }
+
+    /// `clear-creds`: drops every credential in the store; loaded connections keep
+    /// their own references.
+    pub fn clear_creds(&self) {
+        self.store.clear();
+    }
+
+    /// The certs referenced by a loaded connection, or `None` if it is not loaded.
+    pub fn connection_certs(&self, name: &str) -> Option<Vec<CertRef<C>>> {
+        sync::read(&self.conns).get(name).map(PeerCfg::certs)
+    }
+
+    /// The identities of a loaded connection's auth rounds (local, then remote).
+    pub fn connection_ids(&self, name: &str) -> Option<Vec<Identity>> {
+        sync::read(&self.conns).get(name).map(|p| {
+            p.local.iter().chain(&p.remote).map(|a| a.id.clone()).collect()
+        })
+    }
+
+    /// Names of the loaded connections.
+    pub fn connections(&self) -> Vec<String> {
+        sync::read(&self.conns).keys().cloned().collect()
+    }
+}
+
+impl<C: MutableSubject> Vici<C> {
+    /// `load-conn`, strongSwan ≤ 6.0.0: `parse_pubkeys` wraps each key with its key id
+    /// and adds it to the shared store; at the end of the section (`auth_sn`) the
+    /// configured identity, if any and not `%any`, is written into every raw-key cert
+    /// of the section with `set_subject` — on objects other threads can already reach.
+    pub fn load_conn_pre_fix(&self, spec: &ConnSpec) -> Merge {
+        let build = |a: &AuthSpec| {
+            let certs: Vec<CertRef<C>> = a
+                .pubkeys
+                .iter()
+                .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), None, &self.census)))
+                .collect();
+            let id = a.id.clone().filter(|id| !id.is_any());
+            if let Some(id) = &id {
+                for cert in &certs {
+                    cert.set_subject(id);
+                }
+            }
+            Self::auth_cfg(id, certs)
+        };
+        self.merge_config(PeerCfg {
+            name: spec.name.clone(),
+            local: spec.local.iter().map(build).collect(),
+            remote: spec.remote.iter().map(build).collect(),
+        })
+    }
+}
+
+/// The two `load-conn` flows, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Flow {
+    /// strongSwan ≤ 6.0.0 ([`Vici::load_conn_pre_fix`]).
+    PreFix,
+    /// strongSwan ≥ 6.0.1 ([`Vici::load_conn_upstream_fix`]).
+    UpstreamFix,
+}
+
+impl Flow {
+    /// The spelling used in the verdict matrix: `pre_fix` / `upstream_fix`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::PreFix => "pre_fix",
+            Flow::UpstreamFix => "upstream_fix",
+        }
+    }
+
+    /// Parses a matrix spelling.
+    pub fn parse(s: &str) -> Option<Flow> {
+        [Flow::PreFix, Flow::UpstreamFix].into_iter().find(|f| f.name() == s)
+    }
+}
