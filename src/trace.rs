@@ -67,6 +67,13 @@ pub fn finish() -> Vec<Step> {
     })
 }
 
+/// Stops recording new steps but keeps those recorded, for [`finish`]. Scenarios call
+/// it once their threads are joined, so that their final checks do not clutter a
+/// counterexample.
+pub fn suspend() {
+    RECORDER.with(|r| r.borrow_mut().active = false);
+}
+
 /// Returns a copy of the steps recorded so far without stopping.
 pub fn snapshot() -> Vec<Step> {
     RECORDER.with(|r| r.borrow().steps.clone())

@@ -1,1 +1,20 @@
-//! placeholder
+//! Scenarios and checker harnesses for `swan-credstore`.
+//!
+//! * [`scenarios`] — the concurrent programs (reload vs. lookup/list-certs, concurrent
+//!   reloads, reload vs. clear-creds), generic over subject cell and load flow.
+//! * [`cases`] — the verdict matrix: every scenario × variant × flow and its expected
+//!   outcome.
+//! * [`record`] — verdict records and the classification of failure messages.
+//! * [`render`] — the matrix and counterexample timelines as text.
+//! * `loom_check` (with `--cfg loom`) — the exhaustive loom harness.
+//! * [`negative`] — negative-control cells defined outside the model crate.
+//! * [`capture`] — running a checker whose failures are panics.
+
+pub mod capture;
+pub mod cases;
+#[cfg(loom)]
+pub mod loom_check;
+pub mod negative;
+pub mod record;
+pub mod render;
+pub mod scenarios;

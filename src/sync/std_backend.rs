@@ -34,12 +34,14 @@ impl<T> UnsafeCell<T> {
 pub mod thread {
     pub use std::thread::JoinHandle;
 
-    /// Spawns a named thread.
+    /// Spawns a named thread, recording a `spawn` step (so a timeline can map loom's
+    /// `thread #N`, the N-th spawned thread, to its name).
     pub fn spawn_named<F, T>(name: &str, f: F) -> JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        crate::trace::step("spawn", || name.to_string());
         std::thread::Builder::new()
             .name(name.to_string())
             .spawn(f)

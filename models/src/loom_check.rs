@@ -1,0 +1,84 @@
+//! The loom harness: runs one matrix case exhaustively and turns the result into a
+//! [`Record`].
+//!
+//! Interleavings are counted by the harness (one per call of the model closure), with a
+//! `std` counter that loom does not see. Each execution starts a fresh step recording
+//! ([`swan_credstore::trace`]); when an execution fails, the recording of that
+//! execution is the counterexample.
+
+use crate::capture::run_captured;
+use crate::cases::{self, Case};
+use crate::record::{classify, Bounds, Outcome, Record, StepRecord};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use swan_credstore::trace;
+
+/// How to run loom.
+#[derive(Clone, Debug, Default)]
+pub struct LoomOptions {
+    /// Preemption bound; `None` explores every interleaving. When `None`, loom's
+    /// `LOOM_MAX_PREEMPTIONS` environment variable still applies, as loom users expect;
+    /// the record states the bound actually used.
+    pub preemption_bound: Option<usize>,
+    /// Record a timeline for every execution (needed for counterexamples). Turning it
+    /// off must not change the number of interleavings (a test checks that).
+    pub record: bool,
+}
+
+/// Runs `case` under loom.
+pub fn check(case: &Case, opts: &LoomOptions) -> Record {
+    let body = cases::body(case.scenario, case.variant, case.flow)
+        .expect("every listed case has a body");
+    let mut builder = loom::model::Builder::new();
+    if opts.preemption_bound.is_some() {
+        builder.preemption_bound = opts.preemption_bound;
+    }
+    // Name source locations in loom's causality-violation reports.
+    builder.location = true;
+    let bound = builder.preemption_bound;
+
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = count.clone();
+    let record = opts.record;
+    let start = Instant::now();
+    let result = run_captured(move || {
+        builder.check(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            if record {
+                trace::start();
+            }
+            body();
+        })
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let steps = trace::finish();
+    let interleavings = count.load(Ordering::Relaxed);
+    let (threads, operations) = cases::shape(case.scenario);
+    let (outcome, message, first_failing, counterexample) = match result {
+        Ok(()) => (Outcome::Pass, None, None, None),
+        Err(msg) => {
+            let steps = steps.into_iter().map(StepRecord::from).collect();
+            (classify(&msg), Some(msg), Some(interleavings), Some(steps))
+        }
+    };
+    Record {
+        scenario: case.scenario.to_string(),
+        variant: case.variant.to_string(),
+        flow: case.flow.name().to_string(),
+        checker: "loom".to_string(),
+        expected: case.expected,
+        outcome,
+        message,
+        interleavings,
+        first_failing,
+        seconds,
+        bounds: Bounds {
+            threads,
+            operations: operations.to_string(),
+            preemption_bound: bound,
+            exhaustive: bound.is_none(),
+        },
+        counterexample,
+    }
+}

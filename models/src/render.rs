@@ -1,0 +1,184 @@
+//! Text rendering of verdict records: the matrix, and each counterexample as a
+//! timeline a reviewer can read without knowing loom.
+
+use crate::record::{Outcome, Record, StepRecord};
+use std::fmt::Write;
+
+/// The verdict matrix as a fixed-width table.
+pub fn matrix(records: &[Record]) -> String {
+    let mut out = String::new();
+    let header = [
+        "scenario", "variant", "flow", "checker", "expected", "outcome", "interleavings",
+        "first fail", "seconds", "bounds",
+    ];
+    let rows: Vec<[String; 10]> = records
+        .iter()
+        .map(|r| {
+            let outcome = if r.as_expected() {
+                r.outcome.name().to_string()
+            } else {
+                format!("{} ✗ MISMATCH", r.outcome.name())
+            };
+            [
+                r.scenario.clone(),
+                r.variant.clone(),
+                r.flow.clone(),
+                r.checker.clone(),
+                r.expected.name().to_string(),
+                outcome,
+                r.interleavings.to_string(),
+                r.first_failing.map_or("-".into(), |n| format!("#{n}")),
+                format!("{:.2}", r.seconds),
+                bounds(r),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = w - c.chars().count();
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                let _ = write!(s, "{c}{}  ", " ".repeat(pad));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    out.push_str(&line(&header.map(String::from)));
+    out.push_str(&line(&widths.map(|w| "-".repeat(w))));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// The bounds column: threads, preemption bound, whether exhaustive.
+pub fn bounds(r: &Record) -> String {
+    let pb = r
+        .bounds
+        .preemption_bound
+        .map_or("unbounded".to_string(), |b| format!("≤{b} preemptions"));
+    format!(
+        "{} threads, {pb}{}",
+        r.bounds.threads,
+        if r.bounds.exhaustive { ", exhaustive" } else { "" }
+    )
+}
+
+/// Names of the model threads in spawn order: loom's `thread #0` is the model's main
+/// thread, `thread #N` the N-th spawned one.
+pub fn thread_names(steps: &[StepRecord]) -> Vec<String> {
+    std::iter::once("main".to_string())
+        .chain(steps.iter().filter(|s| s.op == "spawn").map(|s| s.detail.clone()))
+        .collect()
+}
+
+/// Replaces loom's `thread #N` with the model thread's name.
+pub fn name_threads(message: &str, names: &[String]) -> String {
+    let mut out = message.to_string();
+    for (i, name) in names.iter().enumerate().rev() {
+        out = out.replace(&format!("thread #{i} "), &format!("thread #{i} ({name}) "));
+    }
+    out
+}
+
+/// The steps a reviewer should look at: for a loom causality violation, the last step of
+/// each thread the report names; for the oracle, the use-after-free step; for other
+/// failures, the last step.
+pub fn flagged(r: &Record) -> Vec<usize> {
+    let steps = r.counterexample.as_deref().unwrap_or(&[]);
+    let names = thread_names(steps);
+    let msg = r.message.as_deref().unwrap_or("");
+    let mut out: Vec<usize> = Vec::new();
+    if msg.contains("Causality violation") {
+        for (i, name) in names.iter().enumerate() {
+            if msg.contains(&format!("thread #{i} ")) {
+                if let Some(s) = steps.iter().rev().find(|s| &s.thread == name) {
+                    out.push(s.seq);
+                }
+            }
+        }
+    }
+    if let Some(s) = steps.iter().find(|s| s.op == "USE-AFTER-FREE") {
+        out.push(s.seq);
+    }
+    if r.outcome == Outcome::Duplicates {
+        // Where each equal object entered the store, and where the reloaded config was
+        // dropped while the store kept its object.
+        out.extend(
+            steps
+                .iter()
+                .filter(|s| s.op == "add_cert_ref: store new" || s.detail.ends_with("Unchanged"))
+                .map(|s| s.seq),
+        );
+    }
+    if out.is_empty() {
+        out.extend(steps.last().map(|s| s.seq));
+    }
+    out
+}
+
+/// One sentence saying what the failure means for strongSwan.
+pub fn meaning(r: &Record) -> &'static str {
+    let msg = r.message.as_deref().unwrap_or("");
+    match r.outcome {
+        Outcome::Race if msg.contains("Causality violation") => {
+            "loom found two accesses to the same subject, one a write, that no lock or atomic orders: \
+             on a real machine they can overlap, so the reader can dereference an identity that \
+             set_subject is freeing or has freed (a use-after-free in charon)"
+        }
+        Outcome::Race if msg.contains("use-after-free") => {
+            "a reader dereferenced an identity after set_subject had freed it (a use-after-free in charon)"
+        }
+        Outcome::Race => "a reader observed a subject that was never stored (a torn read)",
+        Outcome::Duplicates => {
+            "the store holds equal certificate objects more than once: the leak, one more object per \
+             key per reload, hidden from list-certs because it merges equal entries"
+        }
+        Outcome::Leak => "an object was still allocated when the scenario ended",
+        Outcome::Pass => "",
+        Outcome::Error => "the run failed for a reason the project does not expect (see message)",
+    }
+}
+
+/// A counterexample as a readable timeline.
+pub fn timeline(r: &Record) -> String {
+    let mut out = String::new();
+    let steps = r.counterexample.as_deref().unwrap_or(&[]);
+    let names = thread_names(steps);
+    let _ = writeln!(
+        out,
+        "── {} × {} × {} [{}]: {} (expected {}), interleaving #{} ──",
+        r.scenario,
+        r.variant,
+        r.flow,
+        r.checker,
+        r.outcome.name(),
+        r.expected.name(),
+        r.first_failing.unwrap_or(0)
+    );
+    let _ = writeln!(out, "   {}", meaning(r));
+    if let Some(msg) = &r.message {
+        for line in name_threads(msg, &names).lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(out, "   | {}", line.trim_end());
+        }
+    }
+    let flagged = flagged(r);
+    let width = names.iter().map(String::len).max().unwrap_or(4);
+    for s in steps.iter().filter(|s| s.op != "spawn") {
+        let mark = if flagged.contains(&s.seq) { ">>" } else { "  " };
+        let _ = writeln!(
+            out,
+            " {mark}{:>4}  {:<width$}  {}: {}",
+            s.seq, s.thread, s.op, s.detail
+        );
+    }
+    out
+}

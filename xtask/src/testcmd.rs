@@ -1,0 +1,73 @@
+//! `cargo xtask test`: the project's test command (what `.ci/run` runs).
+
+use crate::cargo::{cargo, Build, LOOM, STD};
+use std::process::Stdio;
+
+/// One step of the test command.
+struct Step {
+    label: &'static str,
+    build: Build,
+    args: &'static [&'static str],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        label: "rustfmt --check",
+        build: STD,
+        args: &["fmt", "--all", "--", "--check"],
+    },
+    Step {
+        label: "clippy (std)",
+        build: STD,
+        args: &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+    },
+    Step {
+        label: "tests (std)",
+        build: STD,
+        args: &["test", "--workspace"],
+    },
+    Step {
+        label: "clippy (loom)",
+        build: LOOM,
+        args: &["clippy", "--release", "--all-targets", "--", "-D", "warnings"],
+    },
+    Step {
+        label: "tests (loom)",
+        build: LOOM,
+        args: &["test", "--release"],
+    },
+];
+
+/// Runs every step, even after a failure, and sums the test counts cargo printed.
+pub fn run() -> Result<bool, String> {
+    let (mut passed, mut failed, mut ok) = (0u64, 0u64, true);
+    for step in STEPS {
+        eprintln!("\n=== xtask test: {} ===", step.label);
+        let out = cargo(step.build, step.args)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        print!("{stdout}");
+        for line in stdout.lines().filter(|l| l.starts_with("test result:")) {
+            passed += count(line, " passed");
+            failed += count(line, " failed");
+        }
+        if !out.status.success() {
+            eprintln!("=== {} FAILED ({}) ===", step.label, out.status);
+            ok = false;
+        }
+    }
+    println!("\nxtask test: {}", if ok { "all steps green" } else { "FAILED" });
+    println!("tests: {passed} passed, {failed} failed");
+    Ok(ok && failed == 0)
+}
+
+/// The number before `word` in a `test result:` line.
+fn count(line: &str, word: &str) -> u64 {
+    line.split(';')
+        .find(|part| part.contains(word))
+        .and_then(|part| part.split_whitespace().rev().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
