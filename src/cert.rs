@@ -50,7 +50,9 @@ impl<C: SubjectCell> PubkeyCert<C> {
     pub fn wrap(key: PublicKey, subject: Option<Identity>, census: &Census) -> CertRef<C> {
         let subject = subject.unwrap_or_else(|| Identity::KeyId(key.key_id().to_vec()));
         let serial = trace::next_serial();
-        trace::step("wrap raw key", || format!("cert#{serial} with subject {subject}"));
+        trace::step("wrap raw key", || {
+            format!("cert#{serial} with subject {subject}")
+        });
         census.0.fetch_add(1, Ordering::SeqCst);
         Arc::new(PubkeyCert {
             serial,
@@ -72,7 +74,8 @@ impl<C: SubjectCell> PubkeyCert<C> {
 
     /// A copy of the current subject (`get_subject`, then `clone`).
     pub fn subject(&self) -> Identity {
-        self.subject.read("get_subject", &self.label(), Identity::clone)
+        self.subject
+            .read("get_subject", &self.label(), Identity::clone)
     }
 
     /// `equals(other)`: the same object, or the same key AND equal subjects.
@@ -106,9 +109,10 @@ impl<C: SubjectCell> PubkeyCert<C> {
                 return (MatchQuality::Perfect, None);
             }
         }
-        self.subject.read("has_subject: read subject", &self.label(), |s| {
-            (s.matches(id), Some(s.clone()))
-        })
+        self.subject
+            .read("has_subject: read subject", &self.label(), |s| {
+                (s.matches(id), Some(s.clone()))
+            })
     }
 }
 
@@ -123,7 +127,9 @@ impl<C: MutableSubject> PubkeyCert<C> {
 
 impl<C> Drop for PubkeyCert<C> {
     fn drop(&mut self) {
-        trace::step("destroy cert", || format!("cert#{} (last reference)", self.serial));
+        trace::step("destroy cert", || {
+            format!("cert#{} (last reference)", self.serial)
+        });
         self.census.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

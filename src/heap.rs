@@ -97,7 +97,12 @@ impl Tracked<Identity> {
     }
 
     /// Reads the identity, recording `op` with the identity's label and value.
-    pub fn read_traced<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    pub fn read_traced<R>(
+        &self,
+        op: &'static str,
+        owner: &str,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         trace::step(op, || format!("{owner} subject {}", self.label()));
         self.read(f)
     }

@@ -261,9 +261,15 @@ mod tests {
     fn parse_forms() {
         assert_eq!(Identity::parse("%any"), Identity::Any);
         assert_eq!(Identity::parse("*"), Identity::Any);
-        assert_eq!(Identity::parse("peer.example.org"), Identity::Fqdn("peer.example.org".into()));
+        assert_eq!(
+            Identity::parse("peer.example.org"),
+            Identity::Fqdn("peer.example.org".into())
+        );
         assert_eq!(Identity::parse("@peer"), Identity::Fqdn("peer".into()));
-        assert_eq!(Identity::parse("a@b.org"), Identity::Rfc822("a@b.org".into()));
+        assert_eq!(
+            Identity::parse("a@b.org"),
+            Identity::Rfc822("a@b.org".into())
+        );
         assert_eq!(Identity::parse("@#0aff"), Identity::KeyId(vec![0x0a, 0xff]));
         assert_eq!(Identity::parse("keyid:#0102"), Identity::KeyId(vec![1, 2]));
         assert_eq!(Identity::parse("10.0.0.1"), Identity::Ipv4([10, 0, 0, 1]));
@@ -285,18 +291,39 @@ mod tests {
     fn match_qualities() {
         let me = Identity::parse("peer.example.org");
         assert_eq!(me.matches(&Identity::Any), MatchQuality::Any);
-        assert_eq!(me.matches(&Identity::parse("PEER.example.org")), MatchQuality::Perfect);
-        assert_eq!(me.matches(&Identity::parse("*.example.org")), MatchQuality::ONE_WILDCARD);
-        assert_eq!(me.matches(&Identity::parse("*.EXAMPLE.org")), MatchQuality::ONE_WILDCARD);
-        assert_eq!(me.matches(&Identity::parse("*.other.org")), MatchQuality::None);
+        assert_eq!(
+            me.matches(&Identity::parse("PEER.example.org")),
+            MatchQuality::Perfect
+        );
+        assert_eq!(
+            me.matches(&Identity::parse("*.example.org")),
+            MatchQuality::ONE_WILDCARD
+        );
+        assert_eq!(
+            me.matches(&Identity::parse("*.EXAMPLE.org")),
+            MatchQuality::ONE_WILDCARD
+        );
+        assert_eq!(
+            me.matches(&Identity::parse("*.other.org")),
+            MatchQuality::None
+        );
         assert_eq!(me.matches(&Identity::Fqdn("*".into())), MatchQuality::Any);
-        assert_eq!(me.matches(&Identity::parse("other.org")), MatchQuality::None);
+        assert_eq!(
+            me.matches(&Identity::parse("other.org")),
+            MatchQuality::None
+        );
         assert_eq!(MatchQuality::ONE_WILDCARD.value(), 19);
         assert_eq!(MatchQuality::Perfect.value(), 20);
         let dn = Identity::parse("C=CH, O=sw, CN=peer");
         assert_eq!(dn.matches(&Identity::parse("C=CH, O=sw, CN=*")).value(), 19);
         assert_eq!(dn.matches(&Identity::parse("C=CH, O=*, CN=*")).value(), 18);
-        assert_eq!(Identity::KeyId(vec![1]).matches(&Identity::KeyId(vec![1])), MatchQuality::Perfect);
-        assert_eq!(Identity::Any.matches(&Identity::KeyId(vec![1])), MatchQuality::None);
+        assert_eq!(
+            Identity::KeyId(vec![1]).matches(&Identity::KeyId(vec![1])),
+            MatchQuality::Perfect
+        );
+        assert_eq!(
+            Identity::Any.matches(&Identity::KeyId(vec![1])),
+            MatchQuality::None
+        );
     }
 }

@@ -108,7 +108,12 @@ impl PublicKey {
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} key {}", self.algorithm, crate::identity::hex(&self.keyid_info[..4]))
+        write!(
+            f,
+            "{} key {}",
+            self.algorithm,
+            crate::identity::hex(&self.keyid_info[..4])
+        )
     }
 }
 
@@ -131,7 +136,9 @@ mod tests {
     fn rejects_garbage_and_unknown_algorithms() {
         assert!(PublicKey::from_spki_der(b"nonsense").is_err());
         // X25519 (1.3.101.110) is a well-formed SPKI of an unsupported type.
-        let mut der = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00];
+        let mut der = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+        ];
         der.extend_from_slice(&[7; 32]);
         let e = PublicKey::from_spki_der(&der).unwrap_err();
         assert!(e.0.contains("unsupported key type"), "{e}");

@@ -32,7 +32,11 @@ pub struct Step {
 
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:>3}. [{}] {}: {}", self.seq, self.thread, self.op, self.detail)
+        write!(
+            f,
+            "{:>3}. [{}] {}: {}",
+            self.seq, self.thread, self.op, self.detail
+        )
     }
 }
 

@@ -11,7 +11,28 @@
 //! * [`Vici::load_conn_upstream_fix`] — strongSwan ≥ 6.0.1 (commit 65e121b4): the key
 //!   blobs are kept until the identity is known, then wrapped with it and added. Works
 //!   with every cell, and is the only flow an [`Immutable`](crate::subject::Immutable)
-//!   cell can run.
+//!   cell can run — the pre-fix flow does not even compile for it:
+//!
+//! ```compile_fail
+//! use swan_credstore::{ConnSpec, Immutable, Vici};
+//! let vici = Vici::<Immutable>::new();
+//! vici.load_conn_pre_fix(&ConnSpec::remote_pubkeys("c", None, vec![]));
+//! ```
+//!
+//! ```
+//! use swan_credstore::{ConnSpec, Identity, Locked, PublicKey, Vici};
+//! let conn = ConnSpec::remote_pubkeys(
+//!     "rpk",
+//!     Some(Identity::parse("peer.example.org")),
+//!     vec![PublicKey::synthetic("peer")],
+//! );
+//! let vici = Vici::<Locked>::new();
+//! for _ in 0..=3 {
+//!     vici.load_conn_pre_fix(&conn);
+//! }
+//! assert_eq!(vici.store().stored_objects(), 4); // 1 + N: the leak
+//! assert_eq!(vici.store().list_certs().len(), 1); // and list-certs hides it
+//! ```
 
 use crate::cert::{Census, CertRef, PubkeyCert};
 use crate::identity::Identity;
@@ -55,7 +76,11 @@ impl ConnSpec {
 
     /// Raw public keys over all sections (what one load adds to the store at most).
     pub fn key_count(&self) -> usize {
-        self.local.iter().chain(&self.remote).map(|a| a.pubkeys.len()).sum()
+        self.local
+            .iter()
+            .chain(&self.remote)
+            .map(|a| a.pubkeys.len())
+            .sum()
     }
 }
 
@@ -72,7 +97,11 @@ impl<C: SubjectCell> AuthCfg<C> {
     pub fn equals(&self, other: &AuthCfg<C>) -> bool {
         self.id.equals(&other.id)
             && self.certs.len() == other.certs.len()
-            && self.certs.iter().zip(&other.certs).all(|(a, b)| a.equals(b))
+            && self
+                .certs
+                .iter()
+                .zip(&other.certs)
+                .all(|(a, b)| a.equals(b))
     }
 }
 
@@ -225,7 +254,11 @@ impl<C: SubjectCell> Vici<C> {
     /// The identities of a loaded connection's auth rounds (local, then remote).
     pub fn connection_ids(&self, name: &str) -> Option<Vec<Identity>> {
         sync::read(&self.conns).get(name).map(|p| {
-            p.local.iter().chain(&p.remote).map(|a| a.id.clone()).collect()
+            p.local
+                .iter()
+                .chain(&p.remote)
+                .map(|a| a.id.clone())
+                .collect()
         })
     }
 
@@ -283,6 +316,8 @@ impl Flow {
 
     /// Parses a matrix spelling.
     pub fn parse(s: &str) -> Option<Flow> {
-        [Flow::PreFix, Flow::UpstreamFix].into_iter().find(|f| f.name() == s)
+        [Flow::PreFix, Flow::UpstreamFix]
+            .into_iter()
+            .find(|f| f.name() == s)
     }
 }

@@ -15,7 +15,13 @@ pub const SCENARIOS: [&str; 4] = [
 ];
 
 /// Variant names, in matrix order (negative controls last).
-pub const VARIANTS: [&str; 5] = ["in_place", "locked", "copy_on_write", "immutable", "leaky_cow"];
+pub const VARIANTS: [&str; 5] = [
+    "in_place",
+    "locked",
+    "copy_on_write",
+    "immutable",
+    "leaky_cow",
+];
 
 /// A scenario body, ready to hand to a checker.
 pub type Body = Box<dyn Fn() + Send + Sync + 'static>;
@@ -92,9 +98,13 @@ pub fn shape(scenario: &str) -> (usize, &'static str) {
     }
 }
 
-fn body_for<C: SubjectCell>(scenario: &str, load: LoadFn<C>) -> Option<Body> {
+/// The body of `scenario` for any subject cell `C` and load flow `load` (for example
+/// `Vici::<MyCell>::load_conn_pre_fix`), or `None` for an unknown scenario name.
+pub fn body_for<C: SubjectCell>(scenario: &str, load: LoadFn<C>) -> Option<Body> {
     Some(match scenario {
-        "reload_vs_lookup" => Box::new(move || scenarios::reload_vs_reader(load, Reader::IkeLookup)),
+        "reload_vs_lookup" => {
+            Box::new(move || scenarios::reload_vs_reader(load, Reader::IkeLookup))
+        }
         "reload_vs_list_certs" => {
             Box::new(move || scenarios::reload_vs_reader(load, Reader::ListCerts))
         }

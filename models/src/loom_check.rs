@@ -28,8 +28,15 @@ pub struct LoomOptions {
 
 /// Runs `case` under loom.
 pub fn check(case: &Case, opts: &LoomOptions) -> Record {
-    let body = cases::body(case.scenario, case.variant, case.flow)
-        .expect("every listed case has a body");
+    let body =
+        cases::body(case.scenario, case.variant, case.flow).expect("every listed case has a body");
+    check_body(case, body, opts)
+}
+
+/// Runs `body` under loom and labels the record with `case`. This is how a cell defined
+/// outside the matrix (see `tests/custom_cell.rs`) gets a verdict: build its body with
+/// [`cases::body_for`].
+pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record {
     let mut builder = loom::model::Builder::new();
     if opts.preemption_bound.is_some() {
         builder.preemption_bound = opts.preemption_bound;

@@ -8,8 +8,16 @@ use std::fmt::Write;
 pub fn matrix(records: &[Record]) -> String {
     let mut out = String::new();
     let header = [
-        "scenario", "variant", "flow", "checker", "expected", "outcome", "interleavings",
-        "first fail", "seconds", "bounds",
+        "scenario",
+        "variant",
+        "flow",
+        "checker",
+        "expected",
+        "outcome",
+        "interleavings",
+        "first fail",
+        "seconds",
+        "bounds",
     ];
     let rows: Vec<[String; 10]> = records
         .iter()
@@ -68,7 +76,11 @@ pub fn bounds(r: &Record) -> String {
     format!(
         "{} threads, {pb}{}",
         r.bounds.threads,
-        if r.bounds.exhaustive { ", exhaustive" } else { "" }
+        if r.bounds.exhaustive {
+            ", exhaustive"
+        } else {
+            ""
+        }
     )
 }
 
@@ -76,7 +88,12 @@ pub fn bounds(r: &Record) -> String {
 /// thread, `thread #N` the N-th spawned one.
 pub fn thread_names(steps: &[StepRecord]) -> Vec<String> {
     std::iter::once("main".to_string())
-        .chain(steps.iter().filter(|s| s.op == "spawn").map(|s| s.detail.clone()))
+        .chain(
+            steps
+                .iter()
+                .filter(|s| s.op == "spawn")
+                .map(|s| s.detail.clone()),
+        )
         .collect()
 }
 
@@ -166,7 +183,10 @@ pub fn timeline(r: &Record) -> String {
     );
     let _ = writeln!(out, "   {}", meaning(r));
     if let Some(msg) = &r.message {
-        for line in name_threads(msg, &names).lines().filter(|l| !l.trim().is_empty()) {
+        for line in name_threads(msg, &names)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
             let _ = writeln!(out, "   | {}", line.trim_end());
         }
     }

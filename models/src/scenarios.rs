@@ -41,7 +41,10 @@ pub enum Reader {
 /// key id (before `set_subject`) or the configured id (after).
 fn check_seen(seen: &Identity) {
     let ok = seen.equals(&peer_id()) || seen.equals(&Identity::KeyId(peer_key().key_id().to_vec()));
-    assert!(ok, "torn read: a reader saw {seen}, which was never the cert's subject");
+    assert!(
+        ok,
+        "torn read: a reader saw {seen}, which was never the cert's subject"
+    );
 }
 
 /// Drops `vici` and panics unless every certificate object it created is gone.
@@ -49,7 +52,11 @@ fn check_released<C: SubjectCell>(vici: Arc<Vici<C>>) {
     let census = vici.census().clone();
     let vici = Arc::try_unwrap(vici).unwrap_or_else(|_| panic!("leak: plugin still shared"));
     drop(vici);
-    assert_eq!(census.live(), 0, "leak: cert objects alive after everything was dropped");
+    assert_eq!(
+        census.live(),
+        0,
+        "leak: cert objects alive after everything was dropped"
+    );
 }
 
 /// Scenario 1: the connection is loaded; one vici thread reloads it while `reader`
@@ -73,7 +80,9 @@ pub fn reload_vs_reader<C: SubjectCell>(load: LoadFn<C>, reader: Reader) {
                 }
             }
             assert!(
-                found.iter().any(|f| f.quality == swan_credstore::MatchQuality::Perfect),
+                found
+                    .iter()
+                    .any(|f| f.quality == swan_credstore::MatchQuality::Perfect),
                 "torn read: lookup of {} found no perfectly matching cert",
                 peer_id()
             );
@@ -111,7 +120,11 @@ pub fn concurrent_reloads<C: SubjectCell>(load: LoadFn<C>) {
         h.join().expect("load thread");
     }
     trace::suspend();
-    assert_eq!(vici.connections(), vec![spec.name.clone()], "exactly one connection loaded");
+    assert_eq!(
+        vici.connections(),
+        vec![spec.name.clone()],
+        "exactly one connection loaded"
+    );
     let pairs = vici.store().equal_pairs();
     if let Some((a, b)) = pairs.first() {
         panic!(
@@ -150,7 +163,9 @@ pub fn reload_vs_clear<C: SubjectCell>(load: LoadFn<C>) {
     clearer.join().expect("clear thread");
     trace::suspend();
 
-    let certs = vici.connection_certs(&spec.name).expect("connection still loaded");
+    let certs = vici
+        .connection_certs(&spec.name)
+        .expect("connection still loaded");
     assert_eq!(certs.len(), spec.key_count());
     for cert in &certs {
         let subject = cert.subject();

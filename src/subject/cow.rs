@@ -74,7 +74,9 @@ impl SubjectCell for CopyOnWrite {
     #[cfg(loom)]
     fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
         let snap = self.snapshot();
-        trace::step("snapshot subject", || format!("{owner} -> {}", snap.label()));
+        trace::step("snapshot subject", || {
+            format!("{owner} -> {}", snap.label())
+        });
         snap.read_traced(op, owner, f)
     }
 }

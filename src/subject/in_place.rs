@@ -21,6 +21,8 @@ use crate::trace;
 /// checkers can observe the late read without the model itself being unsound.
 pub struct InPlace {
     current: UnsafeCell<*const Tracked<Identity>>,
+    // Boxed so that each identity keeps its address while the vector grows.
+    #[allow(clippy::vec_box)]
     arena: std::sync::Mutex<Vec<Box<Tracked<Identity>>>>,
 }
 
@@ -36,7 +38,10 @@ impl InPlace {
     fn alloc(&self, id: Identity) -> *const Tracked<Identity> {
         let boxed = Box::new(Tracked::identity(id));
         let ptr: *const Tracked<Identity> = &*boxed;
-        self.arena.lock().unwrap_or_else(|e| e.into_inner()).push(boxed);
+        self.arena
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(boxed);
         ptr
     }
 

@@ -28,9 +28,6 @@ pub mod thread {
     /// The current loom thread's name, or `"main"` for the model's root thread.
     /// Reading it is not a scheduling point.
     pub fn current_name() -> String {
-        loom::thread::current()
-            .name()
-            .unwrap_or("main")
-            .to_string()
+        loom::thread::current().name().unwrap_or("main").to_string()
     }
 }

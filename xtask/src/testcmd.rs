@@ -19,7 +19,14 @@ const STEPS: &[Step] = &[
     Step {
         label: "clippy (std)",
         build: STD,
-        args: &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     },
     Step {
         label: "tests (std)",
@@ -29,7 +36,14 @@ const STEPS: &[Step] = &[
     Step {
         label: "clippy (loom)",
         build: LOOM,
-        args: &["clippy", "--release", "--all-targets", "--", "-D", "warnings"],
+        args: &[
+            "clippy",
+            "--release",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     },
     Step {
         label: "tests (loom)",
@@ -58,7 +72,10 @@ pub fn run() -> Result<bool, String> {
             ok = false;
         }
     }
-    println!("\nxtask test: {}", if ok { "all steps green" } else { "FAILED" });
+    println!(
+        "\nxtask test: {}",
+        if ok { "all steps green" } else { "FAILED" }
+    );
     println!("tests: {passed} passed, {failed} failed");
     Ok(ok && failed == 0)
 }

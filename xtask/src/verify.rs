@@ -2,8 +2,8 @@
 //! and prints the matrix (or `--json`).
 
 use crate::cargo::{cargo, LOOM};
-use swan_credstore_models::render;
 use swan_credstore_models::record::Record;
+use swan_credstore_models::render;
 
 /// Options of `verify`.
 #[derive(clap::Args)]

@@ -46,7 +46,10 @@ fn main() {
         std::process::exit(2);
     }
     let records = run(&selected, &args);
-    println!("{}", serde_json::to_string_pretty(&records).expect("records serialise"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&records).expect("records serialise")
+    );
 }
 
 #[cfg(loom)]
@@ -59,7 +62,12 @@ fn run(selected: &[cases::Case], args: &Args) -> Vec<swan_credstore_models::reco
     selected
         .iter()
         .map(|c| {
-            eprintln!("loom: {} × {} × {} ...", c.scenario, c.variant, c.flow.name());
+            eprintln!(
+                "loom: {} × {} × {} ...",
+                c.scenario,
+                c.variant,
+                c.flow.name()
+            );
             check(c, &opts)
         })
         .collect()

@@ -1,0 +1,228 @@
+//! The model's single-threaded semantics, checked against the brief: dedup, the pre-fix
+//! leak's closed form, list-certs hiding duplicates, clear-creds, merge_config.
+#![cfg(not(loom))]
+
+use swan_credstore::heap::{Tracked, UAF};
+use swan_credstore::{
+    Census, ConnSpec, Identity, Immutable, Locked, MatchQuality, Merge, PubkeyCert, PublicKey, Vici,
+};
+
+fn spec(id: Option<&str>, keys: &[&str]) -> ConnSpec {
+    ConnSpec::remote_pubkeys(
+        "rpk",
+        id.map(Identity::parse),
+        keys.iter().map(|k| PublicKey::synthetic(k)).collect(),
+    )
+}
+
+#[test]
+fn cert_subject_defaults_to_key_id_and_has_subject_follows_the_brief() {
+    let key = PublicKey::synthetic("peer");
+    let census = Census::new();
+    let cert = PubkeyCert::<Locked>::wrap(key.clone(), None, &census);
+    assert_eq!(cert.subject(), Identity::KeyId(key.key_id().to_vec()));
+    assert_eq!(
+        cert.has_subject(&Identity::KeyId(key.key_id().to_vec())),
+        MatchQuality::Perfect
+    );
+    assert_eq!(
+        cert.has_subject(&Identity::KeyId(key.key_id_pubkey().to_vec())),
+        MatchQuality::Perfect
+    );
+    assert_eq!(
+        cert.has_subject(&Identity::parse("peer.example.org")),
+        MatchQuality::None
+    );
+    assert_eq!(cert.has_subject(&Identity::Any), MatchQuality::Any);
+    cert.set_subject(&Identity::parse("peer.example.org"));
+    assert_eq!(
+        cert.has_subject(&Identity::parse("*.example.org")),
+        MatchQuality::ONE_WILDCARD
+    );
+    // The key id still matches perfectly after the subject changed.
+    assert_eq!(
+        cert.has_subject(&Identity::KeyId(key.key_id().to_vec())),
+        MatchQuality::Perfect
+    );
+    assert_eq!(census.live(), 1);
+    drop(cert);
+    assert_eq!(census.live(), 0);
+}
+
+#[test]
+fn equals_needs_same_key_and_equal_subject() {
+    let census = Census::new();
+    let k = PublicKey::synthetic("peer");
+    let a = PubkeyCert::<Locked>::wrap(k.clone(), None, &census);
+    let b = PubkeyCert::<Locked>::wrap(k.clone(), None, &census);
+    let c = PubkeyCert::<Locked>::wrap(PublicKey::synthetic("other"), None, &census);
+    assert!(a.equals(&b) && a.equals(&a) && !a.equals(&c));
+    b.set_subject(&Identity::parse("peer.example.org"));
+    assert!(!a.equals(&b));
+}
+
+#[test]
+fn store_dedups_by_equals_and_counts_nodes() {
+    let vici = Vici::<Locked>::new();
+    let census = vici.census().clone();
+    let k = PublicKey::synthetic("peer");
+    let first = vici
+        .store()
+        .add_cert_ref(true, PubkeyCert::wrap(k.clone(), None, &census));
+    let second = vici
+        .store()
+        .add_cert_ref(true, PubkeyCert::wrap(k.clone(), None, &census));
+    assert!(
+        std::ptr::eq(&*first, &*second),
+        "the cached object is returned"
+    );
+    assert_eq!(vici.store().stored_objects(), 1);
+    assert_eq!(vici.store().list_nodes(), 2);
+    assert_eq!(census.live(), 1, "the new duplicate object was destroyed");
+}
+
+#[test]
+fn pre_fix_stores_one_more_object_per_key_per_reload() {
+    for (keys, id) in [
+        (vec!["peer"], Some("peer.example.org")),
+        (vec!["peer", "peer2"], Some("peer.example.org")),
+    ] {
+        let s = spec(id, &keys);
+        let vici = Vici::<Locked>::new();
+        assert_eq!(vici.load_conn_pre_fix(&s), Merge::Added);
+        for n in 1..=10 {
+            assert_eq!(vici.load_conn_pre_fix(&s), Merge::Unchanged);
+            assert_eq!(vici.store().stored_objects(), keys.len() * (1 + n));
+            assert_eq!(vici.store().list_nodes(), 2 * keys.len() * (1 + n));
+        }
+        // list-certs merges equal entries: one per key, however many are stored.
+        assert_eq!(vici.store().list_certs().len(), keys.len());
+        assert!(!vici.store().equal_pairs().is_empty());
+    }
+}
+
+#[test]
+fn no_id_or_upstream_fix_stays_flat() {
+    let vici = Vici::<Locked>::new();
+    for _ in 0..10 {
+        vici.load_conn_pre_fix(&spec(None, &["peer"]));
+    }
+    assert_eq!(vici.store().stored_objects(), 1);
+    assert_eq!(
+        vici.connection_ids("rpk").unwrap(),
+        vec![Identity::KeyId(
+            PublicKey::synthetic("peer").key_id().to_vec()
+        )]
+    );
+
+    let fixed = Vici::<Immutable>::new();
+    for _ in 0..10 {
+        fixed.load_conn_upstream_fix(&spec(Some("peer.example.org"), &["peer", "peer2"]));
+    }
+    assert_eq!(fixed.store().stored_objects(), 2);
+    assert!(fixed.store().equal_pairs().is_empty());
+}
+
+#[test]
+fn clear_creds_drops_store_references_but_configs_keep_theirs() {
+    let vici = Vici::<Locked>::new();
+    let s = spec(Some("peer.example.org"), &["peer"]);
+    for _ in 0..6 {
+        vici.load_conn_pre_fix(&s);
+    }
+    assert_eq!(vici.store().stored_objects(), 6);
+    vici.clear_creds();
+    assert_eq!(vici.store().stored_objects(), 0);
+    assert_eq!(
+        vici.census().live(),
+        1,
+        "the loaded config keeps its own cert"
+    );
+    assert!(
+        vici.store()
+            .find_trusted(&Identity::parse("peer.example.org"))
+            .is_empty(),
+        "between clear-creds and the next load the key is not in the store"
+    );
+    vici.load_conn_pre_fix(&s);
+    assert_eq!(vici.store().stored_objects(), 1);
+    for _ in 0..5 {
+        vici.load_conn_pre_fix(&s);
+    }
+    assert_eq!(
+        vici.store().stored_objects(),
+        6,
+        "growth resumes after a clear"
+    );
+}
+
+#[test]
+fn merge_config_replaces_a_changed_connection() {
+    let vici = Vici::<Immutable>::new();
+    assert_eq!(
+        vici.load_conn_upstream_fix(&spec(Some("a.example.org"), &["peer"])),
+        Merge::Added
+    );
+    assert_eq!(
+        vici.load_conn_upstream_fix(&spec(Some("a.example.org"), &["peer"])),
+        Merge::Unchanged
+    );
+    assert_eq!(
+        vici.load_conn_upstream_fix(&spec(Some("b.example.org"), &["peer"])),
+        Merge::Replaced
+    );
+    assert!(vici.unload_conn("rpk"));
+    assert!(!vici.unload_conn("rpk"));
+}
+
+#[test]
+fn ike_lookup_finds_the_trusted_key_by_identity() {
+    let vici = Vici::<Immutable>::new();
+    vici.load_conn_upstream_fix(&spec(Some("peer.example.org"), &["peer"]));
+    let found = vici
+        .store()
+        .find_trusted(&Identity::parse("peer.example.org"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].quality, MatchQuality::Perfect);
+    assert!(vici
+        .store()
+        .find_trusted(&Identity::parse("other.example.org"))
+        .is_empty());
+}
+
+/// The oracle's own negative control: a read after a free is reported, by name.
+#[test]
+fn oracle_reports_a_read_after_free() {
+    let t = Tracked::identity(Identity::parse("peer.example.org"));
+    t.retire();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.read(|_| ())))
+        .expect_err("reading a freed identity must be reported");
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.starts_with(UAF) && msg.contains("fqdn:peer.example.org"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn failure_messages_are_classified_by_cause_not_by_panicking() {
+    use swan_credstore_models::record::{classify, Outcome};
+    assert_eq!(
+        classify("Causality violation: Concurrent read and write accesses."),
+        Outcome::Race
+    );
+    assert_eq!(classify("use-after-free: read of id#3"), Outcome::Race);
+    assert_eq!(
+        classify("duplicates: 2 objects stored"),
+        Outcome::Duplicates
+    );
+    assert_eq!(classify("Arc leaked.\n  Index: 4"), Outcome::Leak);
+    assert_eq!(
+        classify("index out of bounds: the len is 0"),
+        Outcome::Error
+    );
+    assert_eq!(
+        classify("Model exceeded maximum number of branches"),
+        Outcome::Error
+    );
+}
