@@ -34,6 +34,6 @@ pub mod vici;
 pub use cert::{Census, CertRef, PubkeyCert};
 pub use identity::{Identity, MatchQuality};
 pub use pubkey::PublicKey;
-pub use store::CredentialStore;
+pub use store::{CertStore, CredentialStore};
 pub use subject::{CopyOnWrite, Immutable, InPlace, Locked, MutableSubject, SubjectCell};
 pub use vici::{ConnSpec, Flow, LoadFn, Merge, Vici};

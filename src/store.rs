@@ -6,6 +6,9 @@
 //! (trusted certs again); each list node holds one reference. New certs go to the head
 //! of the lists, as `linked_list_t.insert_first` does, so the newest object is the
 //! first one a reader meets.
+//!
+//! [`CertStore`] is the interface the vici flows and the scenarios use, so another store
+//! design with the same semantics can replace [`CredentialStore`].
 
 use crate::cert::{CertRef, PubkeyCert};
 use crate::identity::{Identity, MatchQuality};
@@ -53,12 +56,75 @@ impl<C: SubjectCell> CredentialStore<C> {
             }),
         }
     }
+}
+
+/// The store interface of the vici flows and scenarios: `mem_cred_t`'s certificate
+/// operations with its semantics (each method's docs state them). Implementations must
+/// be safe to share between threads; which locks they take is theirs to choose, and the
+/// checkers' to examine.
+pub trait CertStore<C: SubjectCell>: Send + Sync + Sized + 'static {
+    /// The spelling used in the verdict matrix (`list` for [`CredentialStore`]).
+    const NAME: &'static str;
+
+    /// An empty store.
+    fn empty() -> Self;
+
+    /// `add_cert_ref(trusted, cert)`: if a stored cert `equals` the new one, drop the new
+    /// reference and return the stored object; otherwise store `cert` (also as trusted
+    /// if `trusted`) and return it.
+    fn add_cert_ref(&self, trusted: bool, cert: CertRef<C>) -> CertRef<C>;
+
+    /// `get_cert_ref(cert)`: the stored object equal to `cert`, or `cert` itself.
+    fn get_cert_ref(&self, cert: CertRef<C>) -> CertRef<C>;
+
+    /// IKE_AUTH's lookup: every trusted cert whose `has_subject(id)` is better than
+    /// `NONE`, newest first.
+    fn find_trusted(&self, id: &Identity) -> Vec<Found<C>>;
+
+    /// vici `list-certs`: every stored cert, skipping those `equals` to one already
+    /// listed, newest first.
+    fn list_certs(&self) -> Vec<CertRef<C>>;
+
+    /// `clear()`: drop every reference the store holds.
+    fn clear(&self);
+
+    /// Distinct certificate objects held.
+    fn stored_objects(&self) -> usize;
+
+    /// List nodes held (`untrusted` plus `trusted` entries, as `mem_cred_t` counts them).
+    fn list_nodes(&self) -> usize;
+
+    /// A snapshot of every stored object (one reference each), newest first.
+    fn stored(&self) -> Vec<CertRef<C>>;
+
+    /// Pairs of distinct stored objects that are `equals` to each other: what the
+    /// pre-fix flow leaves behind and `list-certs` hides. Empty for a healthy store.
+    fn equal_pairs(&self) -> Vec<(CertRef<C>, CertRef<C>)> {
+        let all = self.stored();
+        let mut pairs = Vec::new();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                if PubkeyCert::equals(a, b) {
+                    pairs.push((a.clone(), b.clone()));
+                }
+            }
+        }
+        pairs
+    }
+}
+
+impl<C: SubjectCell> CertStore<C> for CredentialStore<C> {
+    const NAME: &'static str = "list";
+
+    fn empty() -> Self {
+        CredentialStore::new()
+    }
 
     /// `add_cert_ref(trusted, cert)`: under the write lock, looks for a stored cert
     /// that `equals` the new one. Found: the new reference is dropped and the stored
     /// object returned. Not found: `cert` is inserted at the head of `untrusted` (and of
     /// `trusted` if `trusted`), each list taking a reference, and returned.
-    pub fn add_cert_ref(&self, trusted: bool, cert: CertRef<C>) -> CertRef<C> {
+    fn add_cert_ref(&self, trusted: bool, cert: CertRef<C>) -> CertRef<C> {
         trace::step("add_cert_ref: take write lock", || cert.label());
         let mut lists = sync::write(&self.lists);
         if let Some(cached) = lists.untrusted.iter().find(|c| c.equals(&cert)) {
@@ -78,7 +144,7 @@ impl<C: SubjectCell> CredentialStore<C> {
 
     /// `get_cert_ref(cert)`: the stored object equal to `cert` if there is one,
     /// otherwise `cert` itself. Read lock.
-    pub fn get_cert_ref(&self, cert: CertRef<C>) -> CertRef<C> {
+    fn get_cert_ref(&self, cert: CertRef<C>) -> CertRef<C> {
         let lists = sync::read(&self.lists);
         let found = lists.untrusted.iter().find(|c| c.equals(&cert)).cloned();
         found.unwrap_or(cert)
@@ -88,7 +154,7 @@ impl<C: SubjectCell> CredentialStore<C> {
     /// CERT_TRUSTED_PUBKEY, KEY_ANY, id, trusted=TRUE)` holding the read lock for the
     /// whole enumeration and keeping certs whose `has_subject(id)` is better than
     /// `NONE`, in list order.
-    pub fn find_trusted(&self, id: &Identity) -> Vec<Found<C>> {
+    fn find_trusted(&self, id: &Identity) -> Vec<Found<C>> {
         trace::step("lookup: take read lock", || format!("peer {id}"));
         let lists = sync::read(&self.lists);
         let mut out = Vec::new();
@@ -108,7 +174,7 @@ impl<C: SubjectCell> CredentialStore<C> {
     /// vici `list-certs` (`vici_query.c`, `enum_certs`): enumerates every stored cert
     /// under the read lock and skips those `equals` to one already listed. This is why
     /// the listing shows one entry per key whatever the duplicates.
-    pub fn list_certs(&self) -> Vec<CertRef<C>> {
+    fn list_certs(&self) -> Vec<CertRef<C>> {
         trace::step("list-certs: take read lock", String::new);
         let lists = sync::read(&self.lists);
         let mut listed: Vec<CertRef<C>> = Vec::new();
@@ -122,7 +188,7 @@ impl<C: SubjectCell> CredentialStore<C> {
 
     /// `clear()` (vici `clear-creds`): under the write lock, drops every list
     /// reference. Objects still referenced elsewhere (loaded configs) stay alive.
-    pub fn clear(&self) {
+    fn clear(&self) {
         trace::step("clear-creds: take write lock", String::new);
         let mut lists = sync::write(&self.lists);
         lists.untrusted.clear();
@@ -130,33 +196,18 @@ impl<C: SubjectCell> CredentialStore<C> {
     }
 
     /// Distinct certificate objects held (each is in `untrusted` exactly once).
-    pub fn stored_objects(&self) -> usize {
+    fn stored_objects(&self) -> usize {
         sync::read(&self.lists).untrusted.len()
     }
 
     /// List nodes held: `untrusted` plus `trusted`.
-    pub fn list_nodes(&self) -> usize {
+    fn list_nodes(&self) -> usize {
         let lists = sync::read(&self.lists);
         lists.untrusted.len() + lists.trusted.len()
     }
 
     /// A snapshot of every stored object (one reference each), head first.
-    pub fn stored(&self) -> Vec<CertRef<C>> {
+    fn stored(&self) -> Vec<CertRef<C>> {
         sync::read(&self.lists).untrusted.iter().cloned().collect()
-    }
-
-    /// Pairs of distinct stored objects that are `equals` to each other: what the
-    /// pre-fix flow leaves behind and `list-certs` hides. Empty for a healthy store.
-    pub fn equal_pairs(&self) -> Vec<(CertRef<C>, CertRef<C>)> {
-        let all = self.stored();
-        let mut pairs = Vec::new();
-        for (i, a) in all.iter().enumerate() {
-            for b in &all[i + 1..] {
-                if PubkeyCert::equals(a, b) {
-                    pairs.push((a.clone(), b.clone()));
-                }
-            }
-        }
-        pairs
     }
 }

@@ -20,7 +20,7 @@
 //! ```
 //!
 //! ```
-//! use swan_credstore::{ConnSpec, Identity, Locked, PublicKey, Vici};
+//! use swan_credstore::{CertStore, ConnSpec, Identity, Locked, PublicKey, Vici};
 //! let conn = ConnSpec::remote_pubkeys(
 //!     "rpk",
 //!     Some(Identity::parse("peer.example.org")),
@@ -37,7 +37,7 @@
 use crate::cert::{Census, CertRef, PubkeyCert};
 use crate::identity::Identity;
 use crate::pubkey::PublicKey;
-use crate::store::CredentialStore;
+use crate::store::{CertStore, CredentialStore};
 use crate::subject::{MutableSubject, SubjectCell};
 use crate::sync::{self, RwLock};
 use crate::trace;
@@ -150,33 +150,34 @@ pub enum Merge {
 }
 
 /// A load flow as a function, so scenarios can be generic over it.
-pub type LoadFn<C> = fn(&Vici<C>, &ConnSpec) -> Merge;
+pub type LoadFn<C, S = CredentialStore<C>> = fn(&Vici<C, S>, &ConnSpec) -> Merge;
 
 /// The vici plugin's state: the shared credential store and the loaded connections.
-pub struct Vici<C> {
-    store: CredentialStore<C>,
+/// `S` is the store design; strongSwan's is [`CredentialStore`].
+pub struct Vici<C, S = CredentialStore<C>> {
+    store: S,
     conns: RwLock<BTreeMap<String, PeerCfg<C>>>,
     census: Census,
 }
 
-impl<C: SubjectCell> Default for Vici<C> {
+impl<C: SubjectCell, S: CertStore<C>> Default for Vici<C, S> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<C: SubjectCell> Vici<C> {
+impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     /// A fresh plugin with an empty store and no connections.
     pub fn new() -> Self {
         Vici {
-            store: CredentialStore::new(),
+            store: S::empty(),
             conns: RwLock::new(BTreeMap::new()),
             census: Census::new(),
         }
     }
 
     /// The shared credential store (`vici_cred`'s `mem_cred_t`).
-    pub fn store(&self) -> &CredentialStore<C> {
+    pub fn store(&self) -> &S {
         &self.store
     }
 
@@ -268,7 +269,7 @@ impl<C: SubjectCell> Vici<C> {
     }
 }
 
-impl<C: MutableSubject> Vici<C> {
+impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
     /// `load-conn`, strongSwan ≤ 6.0.0: `parse_pubkeys` wraps each key with its key id
     /// and adds it to the shared store; at the end of the section (`auth_sn`) the
     /// configured identity, if any and not `%any`, is written into every raw-key cert

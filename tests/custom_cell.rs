@@ -66,7 +66,7 @@ mod under_loom {
             flow: Flow::PreFix,
             expected,
         };
-        let body = body_for::<C>(scenario, Vici::<C>::load_conn_pre_fix).unwrap();
+        let body = body_for::<C, _>(scenario, Vici::<C>::load_conn_pre_fix).unwrap();
         let r = check_body(
             &case,
             body,
@@ -98,9 +98,9 @@ fn a_user_cell_runs_the_scenarios_on_real_threads() {
     use swan_credstore::Vici;
     use swan_credstore_models::scenarios::{self, Reader};
     for _ in 0..50 {
-        scenarios::reload_vs_reader::<MutexCell>(Vici::load_conn_pre_fix, Reader::IkeLookup);
-        scenarios::reload_vs_reader::<MutexCell>(Vici::load_conn_pre_fix, Reader::ListCerts);
-        scenarios::reload_vs_clear::<MutexCell>(Vici::load_conn_upstream_fix);
-        scenarios::concurrent_reloads::<MutexCell>(Vici::load_conn_upstream_fix);
+        scenarios::reload_vs_reader(Vici::<MutexCell>::load_conn_pre_fix, Reader::IkeLookup);
+        scenarios::reload_vs_reader(Vici::<MutexCell>::load_conn_pre_fix, Reader::ListCerts);
+        scenarios::reload_vs_clear(Vici::<MutexCell>::load_conn_upstream_fix);
+        scenarios::concurrent_reloads(Vici::<MutexCell>::load_conn_upstream_fix);
     }
 }

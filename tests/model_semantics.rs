@@ -4,7 +4,8 @@
 
 use swan_credstore::heap::{Tracked, UAF};
 use swan_credstore::{
-    Census, ConnSpec, Identity, Immutable, Locked, MatchQuality, Merge, PubkeyCert, PublicKey, Vici,
+    Census, CertStore, ConnSpec, Identity, Immutable, Locked, MatchQuality, Merge, PubkeyCert,
+    PublicKey, Vici,
 };
 
 fn spec(id: Option<&str>, keys: &[&str]) -> ConnSpec {

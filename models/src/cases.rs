@@ -4,7 +4,9 @@
 use crate::negative::LeakyCow;
 use crate::record::Outcome;
 use crate::scenarios::{self, Reader};
-use swan_credstore::{CopyOnWrite, Flow, Immutable, InPlace, LoadFn, Locked, SubjectCell, Vici};
+use swan_credstore::{
+    CertStore, CopyOnWrite, Flow, Immutable, InPlace, LoadFn, Locked, SubjectCell, Vici,
+};
 
 /// Scenario names, in matrix order.
 pub const SCENARIOS: [&str; 4] = [
@@ -100,7 +102,10 @@ pub fn shape(scenario: &str) -> (usize, &'static str) {
 
 /// The body of `scenario` for any subject cell `C` and load flow `load` (for example
 /// `Vici::<MyCell>::load_conn_pre_fix`), or `None` for an unknown scenario name.
-pub fn body_for<C: SubjectCell>(scenario: &str, load: LoadFn<C>) -> Option<Body> {
+pub fn body_for<C: SubjectCell, S: CertStore<C>>(
+    scenario: &str,
+    load: LoadFn<C, S>,
+) -> Option<Body> {
     Some(match scenario {
         "reload_vs_lookup" => {
             Box::new(move || scenarios::reload_vs_reader(load, Reader::IkeLookup))
@@ -120,9 +125,9 @@ pub fn body(scenario: &str, variant: &str, flow: Flow) -> Option<Body> {
     macro_rules! mutable {
         ($cell:ty) => {
             match flow {
-                Flow::PreFix => body_for::<$cell>(scenario, Vici::<$cell>::load_conn_pre_fix),
+                Flow::PreFix => body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_pre_fix),
                 Flow::UpstreamFix => {
-                    body_for::<$cell>(scenario, Vici::<$cell>::load_conn_upstream_fix)
+                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_upstream_fix)
                 }
             }
         };
@@ -133,7 +138,7 @@ pub fn body(scenario: &str, variant: &str, flow: Flow) -> Option<Body> {
         "copy_on_write" => mutable!(CopyOnWrite),
         "leaky_cow" => mutable!(LeakyCow),
         "immutable" if flow == Flow::UpstreamFix => {
-            body_for::<Immutable>(scenario, Vici::<Immutable>::load_conn_upstream_fix)
+            body_for::<Immutable, _>(scenario, Vici::<Immutable>::load_conn_upstream_fix)
         }
         _ => None,
     }

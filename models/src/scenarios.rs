@@ -9,7 +9,7 @@
 
 use swan_credstore::sync::{thread, Arc};
 use swan_credstore::trace;
-use swan_credstore::{ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
+use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
 
 /// The connection every scenario loads: `remote { auth = pubkey; id = peer.example.org;
 /// pubkeys = peer.pub }` (the brief's scenario A).
@@ -48,7 +48,7 @@ fn check_seen(seen: &Identity) {
 }
 
 /// Drops `vici` and panics unless every certificate object it created is gone.
-fn check_released<C: SubjectCell>(vici: Arc<Vici<C>>) {
+fn check_released<C: SubjectCell, S: CertStore<C>>(vici: Arc<Vici<C, S>>) {
     let census = vici.census().clone();
     let vici = Arc::try_unwrap(vici).unwrap_or_else(|_| panic!("leak: plugin still shared"));
     drop(vici);
@@ -61,9 +61,9 @@ fn check_released<C: SubjectCell>(vici: Arc<Vici<C>>) {
 
 /// Scenario 1: the connection is loaded; one vici thread reloads it while `reader`
 /// uses the store. Threads: main + `vici-reload` + one reader.
-pub fn reload_vs_reader<C: SubjectCell>(load: LoadFn<C>, reader: Reader) {
+pub fn reload_vs_reader<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, reader: Reader) {
     let spec = connection();
-    let vici = Arc::new(Vici::<C>::new());
+    let vici = Arc::new(Vici::<C, S>::new());
     load(&vici, &spec);
 
     let (v, s) = (vici.clone(), spec.clone());
@@ -104,9 +104,9 @@ pub fn reload_vs_reader<C: SubjectCell>(load: LoadFn<C>, reader: Reader) {
 /// Scenario 2: two vici threads load the same connection into an empty plugin at the
 /// same time; then the store must hold exactly one object per key and identity.
 /// Threads: main + `vici-1` + `vici-2`.
-pub fn concurrent_reloads<C: SubjectCell>(load: LoadFn<C>) {
+pub fn concurrent_reloads<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
     let spec = connection();
-    let vici = Arc::new(Vici::<C>::new());
+    let vici = Arc::new(Vici::<C, S>::new());
     let handles: Vec<_> = ["vici-1", "vici-2"]
         .into_iter()
         .map(|name| {
@@ -148,9 +148,9 @@ pub fn concurrent_reloads<C: SubjectCell>(load: LoadFn<C>) {
 /// Scenario 3: the connection is loaded; one vici thread reloads it while another runs
 /// `clear-creds`. Afterwards the connection's own certs are intact, and once the plugin
 /// is dropped nothing is left alive. Threads: main + `vici-reload` + `vici-clear`.
-pub fn reload_vs_clear<C: SubjectCell>(load: LoadFn<C>) {
+pub fn reload_vs_clear<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
     let spec = connection();
-    let vici = Arc::new(Vici::<C>::new());
+    let vici = Arc::new(Vici::<C, S>::new());
     load(&vici, &spec);
 
     let (v, s) = (vici.clone(), spec.clone());
