@@ -9,7 +9,7 @@
 
 use crate::pubkey::PublicKey;
 use spki::der::asn1::AnyRef;
-use spki::der::{Decode, Reader, SliceReader, Tag};
+use spki::der::{Decode, Reader, SliceReader, Tag, Tagged};
 use std::fmt;
 use std::path::Path;
 
@@ -83,9 +83,9 @@ pub fn parse_key(bytes: &[u8]) -> Result<(Vec<u8>, PublicKey), KeyFileError> {
     };
     match PublicKey::from_spki_der(&der) {
         Ok(key) => Ok((der, key)),
-        Err(e) if e.0.contains("unsupported key type") => {
-            Err(KeyFileError::UnsupportedKeyType(e.0.replacen("unsupported key type ", "", 1)))
-        }
+        Err(e) if e.0.contains("unsupported key type") => Err(KeyFileError::UnsupportedKeyType(
+            e.0.replacen("unsupported key type ", "", 1),
+        )),
         Err(e) => Err(classify_der(&der).unwrap_or(KeyFileError::Malformed(e.0))),
     }
 }
@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed() {
-        assert!(matches!(parse_key(b"hello"), Err(KeyFileError::Malformed(_))));
+        assert!(matches!(
+            parse_key(b"hello"),
+            Err(KeyFileError::Malformed(_))
+        ));
         assert!(matches!(parse_key(b""), Err(KeyFileError::Malformed(_))));
     }
 }

@@ -18,15 +18,19 @@
 //! * [`cert`] — `pubkey_cert_t`: raw-key certificates.
 //! * [`store`] — `mem_cred_t`: the shared, deduplicating store.
 //! * [`vici`] — `load-conn` in both flows, `unload-conn`, `clear-creds`.
+//! * [`keyfile`] — PEM/DER SubjectPublicKeyInfo key files, as `pubkeys` names them.
+//! * [`swanctl`] — real `swanctl.conf` connections as model input, replayed in both flows.
 //!
 //! `notes/model.md` maps every item to its strongSwan file and function.
 
 pub mod cert;
 pub mod heap;
 pub mod identity;
+pub mod keyfile;
 pub mod pubkey;
 pub mod store;
 pub mod subject;
+pub mod swanctl;
 pub mod sync;
 pub mod trace;
 pub mod vici;

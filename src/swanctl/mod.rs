@@ -1,0 +1,278 @@
+//! Real swanctl configuration as input to the model: the `connections` section of a
+//! `swanctl.conf`, with its `local*`/`remote*` sections (`id`, `auth`, `pubkeys`,
+//! `certs`) and the key files `pubkeys` names.
+//!
+//! Key files are looked up the way swanctl does: a relative name is taken from the
+//! `pubkey/` folder (certificates: `x509/`) of the swanctl directory, which here is
+//! the folder holding the configuration file (run swanctl with `SWANCTL_DIR` set to
+//! that folder to make it agree); an absolute path is used as is. Other sections
+//! (`secrets`, `pools`, `authorities`, a connection's `children`, ...) and other keys
+//! are read but ignored: they do not touch raw public keys.
+//!
+//! * [`settings`] — the generic settings syntax.
+//! * [`sim`] — replaying `swanctl --load-conns` / `clear-creds` against the model in
+//!   both flows, with the counts the real daemon is compared with.
+
+pub mod settings;
+pub mod sim;
+
+pub use settings::ConfigError;
+
+use crate::identity::Identity;
+use crate::keyfile;
+use crate::pubkey::PublicKey;
+use crate::vici::{AuthSpec, ConnSpec};
+use settings::Section;
+use std::path::{Path, PathBuf};
+
+/// A parsed `swanctl.conf`: its connections, in file order.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The configuration file.
+    pub path: PathBuf,
+    /// The `connections { ... }` subsections.
+    pub connections: Vec<Connection>,
+}
+
+/// One connection.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// Its name (the section name under `connections`).
+    pub name: String,
+    /// Line of its section.
+    pub line: usize,
+    /// `local*` sections, in file order.
+    pub local: Vec<AuthSection>,
+    /// `remote*` sections, in file order.
+    pub remote: Vec<AuthSection>,
+}
+
+/// One `local*` / `remote*` section.
+#[derive(Clone, Debug)]
+pub struct AuthSection {
+    /// The section name (`local`, `remote-2`, ...).
+    pub name: String,
+    /// Line of the section.
+    pub line: usize,
+    /// `id`, as written.
+    pub id: Option<String>,
+    /// `auth`, as written.
+    pub auth: Option<String>,
+    /// The keys `pubkeys` names, in order.
+    pub pubkeys: Vec<KeyFile>,
+    /// The certificate files `certs` names (resolved paths; not parsed: X.509
+    /// certificates never become raw-public-key objects).
+    pub certs: Vec<PathBuf>,
+}
+
+/// A key file named by `pubkeys`, loaded.
+#[derive(Clone, Debug)]
+pub struct KeyFile {
+    /// The name as written in the configuration.
+    pub name: String,
+    /// The resolved path.
+    pub path: PathBuf,
+    /// The DER SubjectPublicKeyInfo (kept so every load can parse it afresh, as
+    /// charon parses the blob swanctl sends on every `load-conn`).
+    pub der: Vec<u8>,
+    /// The parsed key.
+    pub key: PublicKey,
+}
+
+impl AuthSection {
+    /// The section's identity as vici sees it (`None` when not configured).
+    pub fn identity(&self) -> Option<Identity> {
+        self.id.as_deref().map(Identity::parse)
+    }
+
+    /// Raw keys in this section that the pre-fix flow leaks on every reload: all of
+    /// them when a usable (non-`%any`) id is configured, none otherwise.
+    pub fn leaking_keys(&self) -> usize {
+        match self.identity() {
+            Some(id) if !id.is_any() => self.pubkeys.len(),
+            _ => 0,
+        }
+    }
+}
+
+impl Connection {
+    /// The `load-conn` message for this connection, with every key parsed afresh from
+    /// its DER (new allocations, as charon does per message).
+    pub fn spec(&self) -> ConnSpec {
+        let auth = |a: &AuthSection| AuthSpec {
+            id: a.identity(),
+            pubkeys: a
+                .pubkeys
+                .iter()
+                .map(|k| PublicKey::from_spki_der(&k.der).expect("parsed when loaded"))
+                .collect(),
+        };
+        ConnSpec {
+            name: self.name.clone(),
+            local: self.local.iter().map(auth).collect(),
+            remote: self.remote.iter().map(auth).collect(),
+        }
+    }
+
+    /// Every auth section, local first.
+    pub fn auth_sections(&self) -> impl Iterator<Item = &AuthSection> {
+        self.local.iter().chain(&self.remote)
+    }
+
+    /// Raw public keys over all sections.
+    pub fn key_count(&self) -> usize {
+        self.auth_sections().map(|a| a.pubkeys.len()).sum()
+    }
+
+    /// Keys the pre-fix flow duplicates on every reload (see
+    /// [`AuthSection::leaking_keys`]).
+    pub fn leaking_keys(&self) -> usize {
+        self.auth_sections().map(AuthSection::leaking_keys).sum()
+    }
+}
+
+impl Config {
+    /// Reads `path` and every key file it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(path, 0, format!("cannot read: {e}")))?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses configuration text as if it were the file `path` (key files are looked up
+    /// relative to `path`'s folder).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let top = settings::parse(text, path)?;
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let mut connections = Vec::new();
+        if let Some(conns) = top.section("connections") {
+            if let Some(s) = conns.settings.first() {
+                return Err(ConfigError::new(
+                    path,
+                    s.line,
+                    format!(
+                        "`{}` directly under `connections`: expected a connection section",
+                        s.key
+                    ),
+                ));
+            }
+            for c in &conns.sections {
+                connections.push(connection(c, &dir, path)?);
+            }
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            connections,
+        })
+    }
+
+    /// The connection `name`.
+    pub fn connection(&self, name: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.name == name)
+    }
+
+    /// Every distinct key in the file, in first-seen order.
+    pub fn keys(&self) -> Vec<&KeyFile> {
+        let mut out: Vec<&KeyFile> = Vec::new();
+        for k in self
+            .connections
+            .iter()
+            .flat_map(|c| c.auth_sections())
+            .flat_map(|a| &a.pubkeys)
+        {
+            if !out.iter().any(|o| o.key == k.key) {
+                out.push(k);
+            }
+        }
+        out
+    }
+}
+
+fn connection(c: &Section, dir: &Path, file: &Path) -> Result<Connection, ConfigError> {
+    let mut conn = Connection {
+        name: c.name.clone(),
+        line: c.line,
+        local: Vec::new(),
+        remote: Vec::new(),
+    };
+    for s in &c.sections {
+        if s.name.starts_with("local") {
+            conn.local.push(auth_section(s, dir, file)?);
+        } else if s.name.starts_with("remote") {
+            conn.remote.push(auth_section(s, dir, file)?);
+        }
+    }
+    Ok(conn)
+}
+
+fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, ConfigError> {
+    if let Some(sub) = s.sections.first() {
+        return Err(ConfigError::new(
+            file,
+            sub.line,
+            format!("unexpected section `{}` inside `{}`", sub.name, s.name),
+        ));
+    }
+    let value = |k: &str| s.get(k).map(|v| v.value.clone()).filter(|v| !v.is_empty());
+    let mut pubkeys = Vec::new();
+    if let Some(setting) = s.get("pubkeys") {
+        for name in list(&setting.value) {
+            let path = resolve(dir, "pubkey", name);
+            let at = |msg: String| ConfigError::new(file, setting.line, msg);
+            if !path.is_file() {
+                return Err(at(format!(
+                    "pubkeys: unknown pubkey file `{name}` (looked for {})",
+                    path.display()
+                )));
+            }
+            let (der, key) = keyfile::load_key(&path)
+                .map_err(|e| at(format!("pubkeys: {}: {e}", path.display())))?;
+            pubkeys.push(KeyFile {
+                name: name.to_string(),
+                path,
+                der,
+                key,
+            });
+        }
+    }
+    let mut certs = Vec::new();
+    if let Some(setting) = s.get("certs") {
+        for name in list(&setting.value) {
+            let path = resolve(dir, "x509", name);
+            if !path.is_file() {
+                return Err(ConfigError::new(
+                    file,
+                    setting.line,
+                    format!(
+                        "certs: unknown certificate file `{name}` (looked for {})",
+                        path.display()
+                    ),
+                ));
+            }
+            certs.push(path);
+        }
+    }
+    Ok(AuthSection {
+        name: s.name.clone(),
+        line: s.line,
+        id: value("id"),
+        auth: value("auth"),
+        pubkeys,
+        certs,
+    })
+}
+
+/// A comma-separated list, trimmed, empty items dropped.
+fn list(v: &str) -> impl Iterator<Item = &str> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// swanctl's lookup: absolute paths as is, relative ones under `<dir>/<folder>/`.
+fn resolve(dir: &Path, folder: &str, name: &str) -> PathBuf {
+    let p = Path::new(name);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        dir.join(folder).join(p)
+    }
+}
