@@ -36,6 +36,16 @@ impl Census {
     }
 }
 
+/// A certificate's timeline label (`cert#N`), formatted only when a step is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertLabel(pub u64);
+
+impl std::fmt::Display for CertLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cert#{}", self.0)
+    }
+}
+
 /// A raw public key wrapped as a certificate (`pubkey_cert_t`).
 pub struct PubkeyCert<C> {
     serial: u64,
@@ -64,7 +74,12 @@ impl<C: SubjectCell> PubkeyCert<C> {
 
     /// The label used in timelines: `cert#N`.
     pub fn label(&self) -> String {
-        format!("cert#{}", self.serial)
+        self.tag().to_string()
+    }
+
+    /// The label, unformatted.
+    pub fn tag(&self) -> CertLabel {
+        CertLabel(self.serial)
     }
 
     /// The wrapped key (`get_public_key`).
@@ -75,7 +90,7 @@ impl<C: SubjectCell> PubkeyCert<C> {
     /// A copy of the current subject (`get_subject`, then `clone`).
     pub fn subject(&self) -> Identity {
         self.subject
-            .read("get_subject", &self.label(), Identity::clone)
+            .read("get_subject", &self.tag(), Identity::clone)
     }
 
     /// `equals(other)`: the same object, or the same key AND equal subjects.
@@ -86,7 +101,7 @@ impl<C: SubjectCell> PubkeyCert<C> {
         if self.key != other.key {
             return false;
         }
-        let (me, them) = (self.label(), other.label());
+        let (me, them) = (self.tag(), other.tag());
         self.subject.read("equals: read subject", &me, |a| {
             other
                 .subject
@@ -110,7 +125,7 @@ impl<C: SubjectCell> PubkeyCert<C> {
             }
         }
         self.subject
-            .read("has_subject: read subject", &self.label(), |s| {
+            .read("has_subject: read subject", &self.tag(), |s| {
                 (s.matches(id), Some(s.clone()))
             })
     }
@@ -121,7 +136,7 @@ impl<C: MutableSubject> PubkeyCert<C> {
     /// shared cert. What that means for concurrent readers depends on the cell.
     pub fn set_subject(&self, id: &Identity) {
         trace::step("set_subject", || format!("{} to {id}", self.label()));
-        self.subject.set(id, &self.label());
+        self.subject.set(id, &self.tag());
     }
 }
 

@@ -3,8 +3,8 @@
 //! strongSwan frees an `identification_t` with `destroy()` while other threads may
 //! still hold its address. Rust will not let safe code do that, so the model makes the
 //! free *observable* instead of real: a [`Tracked`] value lives in a facade
-//! [`UnsafeCell`](crate::sync::UnsafeCell) holding `Some(value)` while alive and a
-//! tombstone (`None`) once freed.
+//! [`UnsafeCell`](crate::sync::UnsafeCell) flag beside the value marks it freed (a
+//! tombstone); the value's memory stays valid until the `Tracked` itself is dropped.
 //!
 //! * Freeing ([`Tracked::retire`], or dropping a `Tracked`) is a *write* to that cell;
 //!   every read ([`Tracked::read`]) is a *read* of it. Under loom, a read that is not
@@ -27,25 +27,31 @@ use crate::trace;
 /// Prefix of every oracle panic message.
 pub const UAF: &str = "use-after-free";
 
-/// Reports a read of a freed object and panics. `what` names it (`id#3`).
+/// Reports a read of a freed object and panics. `what` names the object (`id#3 (…)`),
+/// `how` says what happened (`read after it was freed`, `freed while being read`).
 #[track_caller]
-pub fn use_after_free(what: &str) -> ! {
-    trace::step("USE-AFTER-FREE", || format!("{what} was already freed"));
-    panic!("{UAF}: read of {what} after it was freed")
+pub fn use_after_free(what: &str, how: &str) -> ! {
+    trace::step("USE-AFTER-FREE", || format!("{what} {how}"));
+    panic!("{UAF}: {what} {how}")
 }
 
 /// A heap object whose free and reads are visible to the checker and to the oracle.
+///
+/// The value itself stays in place until the `Tracked` is dropped; what the checkers
+/// see is a `freed` flag in a facade cell: a read checks it when it starts and again when
+/// it ends (so a free that lands *during* a read is caught too), and a free sets it.
 #[derive(Debug)]
 pub struct Tracked<T> {
     serial: u64,
     desc: String,
-    slot: UnsafeCell<Option<T>>,
+    value: T,
+    freed: UnsafeCell<bool>,
 }
 
-// SAFETY: every access goes through the facade cell; the model's designs decide
-// whether accesses are ordered, which is exactly what the checkers examine.
+// SAFETY: the value is only ever shared immutably; the flag is accessed through the
+// facade, and whether those accesses are ordered is what the checkers examine.
 unsafe impl<T: Send> Send for Tracked<T> {}
-// SAFETY: as above; shared access only reads through `with`, frees through `with_mut`.
+// SAFETY: as above.
 unsafe impl<T: Send + Sync> Sync for Tracked<T> {}
 
 impl<T> Tracked<T> {
@@ -58,7 +64,8 @@ impl<T> Tracked<T> {
         Tracked {
             serial: trace::next_serial(),
             desc,
-            slot: UnsafeCell::new(Some(value)),
+            value,
+            freed: UnsafeCell::new(false),
         }
     }
 
@@ -72,20 +79,28 @@ impl<T> Tracked<T> {
         }
     }
 
-    /// Reads the object. A concurrent free is a loom causality violation; a read after
-    /// the free is an oracle panic.
-    pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        // SAFETY: a read access through the facade; see the module docs.
-        self.slot.with(|p| match unsafe { &*p } {
-            Some(v) => f(v),
-            None => use_after_free(&self.label()),
-        })
+    fn check_live(&self, how: &str) {
+        // SAFETY: a read access of the flag through the facade; see the module docs.
+        let freed = self.freed.with(|p| unsafe { *p });
+        if freed {
+            use_after_free(&self.label(), how);
+        }
     }
 
-    /// Frees the object in place (`destroy()`), leaving a tombstone. A write access.
+    /// Reads the object. A free not ordered with the read is a loom causality
+    /// violation; a read of a freed object, or a free during the read, is an oracle panic.
+    pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.check_live("read after it was freed");
+        let r = f(&self.value);
+        self.check_live("freed while being read");
+        r
+    }
+
+    /// Frees the object in place (`destroy()`), leaving it marked as freed. A write
+    /// access. The memory stays valid until the `Tracked` itself is dropped.
     pub fn retire(&self) {
-        // SAFETY: a write access through the facade; see the module docs.
-        self.slot.with_mut(|p| unsafe { *p = None });
+        // SAFETY: a write access of the flag through the facade; see the module docs.
+        self.freed.with_mut(|p| unsafe { *p = true });
     }
 }
 
@@ -100,7 +115,7 @@ impl Tracked<Identity> {
     pub fn read_traced<R>(
         &self,
         op: &'static str,
-        owner: &str,
+        owner: &dyn std::fmt::Display,
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
         trace::step(op, || format!("{owner} subject {}", self.label()));

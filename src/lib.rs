@@ -39,5 +39,9 @@ pub use cert::{Census, CertRef, PubkeyCert};
 pub use identity::{Identity, MatchQuality};
 pub use pubkey::PublicKey;
 pub use store::{CertStore, CredentialStore};
-pub use subject::{CopyOnWrite, Immutable, InPlace, Locked, MutableSubject, SubjectCell};
+#[cfg(any(not(loom), crossbeam_loom))]
+pub use subject::Epoch;
+pub use subject::{
+    CopyOnWrite, Immutable, InPlace, Locked, MutableSubject, NaiveSwap, SubjectCell,
+};
 pub use vici::{ConnSpec, Flow, LoadFn, Merge, Vici};

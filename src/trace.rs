@@ -90,8 +90,11 @@ pub fn is_active() -> bool {
 
 /// Records a step made by the current model thread. `detail` is only evaluated while
 /// a recording is active, so an inactive recorder costs one thread-local read.
+///
+/// Steps are not recorded while the thread unwinds: what destructors do after a failure
+/// is not part of the interleaving that failed (and differs between a run and its replay).
 pub fn step(op: &'static str, detail: impl FnOnce() -> String) {
-    if !is_active() {
+    if !is_active() || std::thread::panicking() {
         return;
     }
     let thread = crate::sync::thread::current_name();

@@ -15,13 +15,18 @@ impl SubjectCell for MutexCell {
     fn new(subject: Identity) -> Self {
         MutexCell(Mutex::new(subject))
     }
-    fn read<R>(&self, _op: &'static str, _owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        _op: &'static str,
+        _owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         f(&sync::lock(&self.0))
     }
 }
 
 impl MutableSubject for MutexCell {
-    fn set(&self, subject: &Identity, _owner: &str) {
+    fn set(&self, subject: &Identity, _owner: &dyn std::fmt::Display) {
         *sync::lock(&self.0) = subject.clone();
     }
 }
@@ -38,35 +43,43 @@ impl SubjectCell for Unsynced {
     fn new(subject: Identity) -> Self {
         Unsynced(UnsafeCell::new(subject))
     }
-    fn read<R>(&self, _op: &'static str, _owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        _op: &'static str,
+        _owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         // SAFETY: see the type's docs.
         self.0.with(|p| f(unsafe { &*p }))
     }
 }
 
 impl MutableSubject for Unsynced {
-    fn set(&self, subject: &Identity, _owner: &str) {
+    fn set(&self, subject: &Identity, _owner: &dyn std::fmt::Display) {
         // SAFETY: see the type's docs.
         self.0.with_mut(|p| unsafe { *p = subject.clone() });
     }
 }
 
-#[cfg(loom)]
+#[cfg(all(loom, not(crossbeam_loom)))]
 mod under_loom {
     use super::*;
     use swan_credstore::{Flow, Vici};
-    use swan_credstore_models::cases::{body_for, Case};
+    use swan_credstore_models::cases::{body_for, Case, Checker};
     use swan_credstore_models::loom_check::{check_body, LoomOptions};
     use swan_credstore_models::record::Outcome;
+    use swan_credstore_models::storm::StormSize;
 
     fn verdict<C: MutableSubject>(scenario: &'static str, expected: Outcome) -> Outcome {
         let case = Case {
             scenario,
             variant: C::NAME,
             flow: Flow::PreFix,
+            checker: Checker::Loom,
             expected,
         };
-        let body = body_for::<C, _>(scenario, Vici::<C>::load_conn_pre_fix).unwrap();
+        let body =
+            body_for::<C, _>(scenario, Vici::<C>::load_conn_pre_fix, StormSize::SHUTTLE).unwrap();
         let r = check_body(
             &case,
             body,
@@ -92,7 +105,7 @@ mod under_loom {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 #[test]
 fn a_user_cell_runs_the_scenarios_on_real_threads() {
     use swan_credstore::Vici;

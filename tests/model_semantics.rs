@@ -1,6 +1,6 @@
 //! The model's single-threaded semantics, checked against the brief: dedup, the pre-fix
 //! leak's closed form, list-certs hiding duplicates, clear-creds, merge_config.
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 use swan_credstore::heap::{Tracked, UAF};
 use swan_credstore::{

@@ -17,7 +17,7 @@
 //!
 //! Needs root (package installation, network namespaces, /proc/PID/mem); fails — with
 //! charon's own log when charon is the problem — rather than skipping.
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

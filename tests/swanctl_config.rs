@@ -2,7 +2,7 @@
 //! `tests/data/` (keys made with openssl; their key ids are `openssl pkey -pubin
 //! -outform DER | sha1sum`, and `tests/real_charon.rs` checks them against
 //! strongSwan's own `pki --keyid`), and every kind of bad input.
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 use std::path::{Path, PathBuf};
 use swan_credstore::keyfile::{load_key, parse_key, KeyFileError};

@@ -1,7 +1,7 @@
 //! The model, fed the brief's configurations (`tests/data/brief/`), reproduces the
 //! table of `measurements.md` (Debian's charon 5.9.8, pre-fix; strongSwan 6.0.2,
 //! fixed): stored raw-public-key objects after N reloads.
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 use std::path::Path;
 use swan_credstore::swanctl::sim::{schedule, Counts, Linear, ModelDaemon, Op};

@@ -49,8 +49,10 @@ pub fn run_captured<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     QUIET.with(|q| *q.borrow_mut() = true);
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| *q.borrow_mut() = false);
-    result.map_err(|_| {
+    result.map_err(|payload| {
         LAST.with(|l| l.borrow_mut().take())
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "(panic without a message)".to_string())
     })
 }

@@ -1,29 +1,75 @@
-//! The verdict matrix: which scenario runs with which subject cell and load flow, and
-//! what outcome each combination must have.
+//! The verdict matrix: which scenario runs with which subject cell, load flow and
+//! checker, and what outcome each combination must have.
 
 use crate::negative::LeakyCow;
 use crate::record::Outcome;
 use crate::scenarios::{self, Reader};
+use crate::storm::{self, StormSize};
+#[cfg(any(not(loom), crossbeam_loom))]
+use swan_credstore::Epoch;
 use swan_credstore::{
-    CertStore, CopyOnWrite, Flow, Immutable, InPlace, LoadFn, Locked, SubjectCell, Vici,
+    CertStore, CopyOnWrite, Flow, Immutable, InPlace, LoadFn, Locked, NaiveSwap, SubjectCell, Vici,
 };
 
-/// Scenario names, in matrix order.
-pub const SCENARIOS: [&str; 4] = [
+/// The small scenarios loom explores exhaustively, in matrix order.
+pub const LOOM_SCENARIOS: [&str; 4] = [
     "reload_vs_lookup",
     "reload_vs_list_certs",
     "concurrent_reloads",
     "reload_vs_clear",
 ];
 
+/// The large scenario for shuttle and real threads.
+pub const STORM: &str = "storm";
+
 /// Variant names, in matrix order (negative controls last).
-pub const VARIANTS: [&str; 5] = [
+pub const VARIANTS: [&str; 7] = [
     "in_place",
     "locked",
     "copy_on_write",
+    "epoch",
     "immutable",
+    "naive_swap",
     "leaky_cow",
 ];
+
+/// The checkers, by matrix spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Checker {
+    /// loom, exhaustive (epoch rows: preemption bound 2).
+    Loom,
+    /// shuttle's PCT scheduler.
+    ShuttlePct,
+    /// shuttle's random scheduler.
+    ShuttleRandom,
+    /// Real std threads, bounded iterations and time.
+    Stress,
+}
+
+impl Checker {
+    /// All checkers, in matrix order.
+    pub const ALL: [Checker; 4] = [
+        Checker::Loom,
+        Checker::ShuttlePct,
+        Checker::ShuttleRandom,
+        Checker::Stress,
+    ];
+
+    /// The matrix spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Checker::Loom => "loom",
+            Checker::ShuttlePct => "shuttle_pct",
+            Checker::ShuttleRandom => "shuttle_random",
+            Checker::Stress => "stress",
+        }
+    }
+
+    /// Parses a matrix spelling.
+    pub fn parse(s: &str) -> Option<Checker> {
+        Checker::ALL.into_iter().find(|c| c.name() == s)
+    }
+}
 
 /// A scenario body, ready to hand to a checker.
 pub type Body = Box<dyn Fn() + Send + Sync + 'static>;
@@ -31,31 +77,38 @@ pub type Body = Box<dyn Fn() + Send + Sync + 'static>;
 /// One cell of the matrix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Case {
-    /// Scenario name (one of [`SCENARIOS`]).
+    /// Scenario name.
     pub scenario: &'static str,
     /// Variant name (one of [`VARIANTS`]).
     pub variant: &'static str,
     /// Load flow.
     pub flow: Flow,
+    /// The checker that runs it.
+    pub checker: Checker,
     /// The outcome this combination must have.
     pub expected: Outcome,
 }
 
-/// Every combination the project checks. `immutable` has no setter, so it runs the
-/// upstream flow only; `leaky_cow` is a negative control for the leak check and runs
-/// only where it can leak (the pre-fix flow of `reload_vs_clear`).
+/// Every combination the project checks, for every checker.
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
-    for scenario in SCENARIOS {
-        for variant in VARIANTS {
-            for flow in [Flow::PreFix, Flow::UpstreamFix] {
-                if let Some(expected) = expected(scenario, variant, flow) {
-                    out.push(Case {
-                        scenario,
-                        variant,
-                        flow,
-                        expected,
-                    });
+    for checker in Checker::ALL {
+        let scenarios: &[&'static str] = match checker {
+            Checker::Loom => &LOOM_SCENARIOS,
+            _ => &[STORM],
+        };
+        for &scenario in scenarios {
+            for variant in VARIANTS {
+                for flow in [Flow::PreFix, Flow::UpstreamFix] {
+                    if let Some(expected) = expected(scenario, variant, flow, checker) {
+                        out.push(Case {
+                            scenario,
+                            variant,
+                            flow,
+                            checker,
+                            expected,
+                        });
+                    }
                 }
             }
         }
@@ -63,48 +116,70 @@ pub fn cases() -> Vec<Case> {
     out
 }
 
+/// Whether this build can run `case`: loom rows need `--cfg loom` (epoch rows need
+/// `--cfg crossbeam_loom` too, and are the only rows of that build), shuttle rows need
+/// `--cfg shuttle`, stress rows the plain std build.
+pub fn runnable_here(case: &Case) -> bool {
+    match case.checker {
+        Checker::Loom => cfg!(loom) && (case.variant == "epoch") == cfg!(crossbeam_loom),
+        Checker::ShuttlePct | Checker::ShuttleRandom => cfg!(shuttle) && !cfg!(loom),
+        Checker::Stress => !cfg!(loom) && !cfg!(shuttle),
+    }
+}
+
 /// The expected outcome, or `None` when the combination is not run.
 ///
-/// * The pre-fix flow calls `set_subject` on a shared cert: with [`InPlace`] any
-///   reader of that subject — an IKE lookup, list-certs, or the other reload's dedup
-///   (`equals`) — races with it. `clear-creds` only drops references and never reads
-///   a subject, so `reload_vs_clear` passes even with `InPlace`.
+/// * The pre-fix flow calls `set_subject` on a shared cert. With [`InPlace`] and
+///   [`NaiveSwap`] any reader of that subject — an IKE lookup, list-certs, the other
+///   reload's dedup (`equals`) — races with the free. `clear-creds` only drops
+///   references and reads no subject, so `reload_vs_clear` passes even with them.
 /// * The pre-fix flow stores a duplicate whenever the stored object already carries the
-///   id; no cell can prevent that, so every mutable cell that does not race shows
-///   `duplicates` in `concurrent_reloads`.
-/// * The upstream flow never mutates a shared cert and always dedups.
-pub fn expected(scenario: &str, variant: &str, flow: Flow) -> Option<Outcome> {
+///   id; no cell can prevent that, so every cell that does not race shows `duplicates`
+///   wherever a connection is loaded twice into a store that still holds it.
+/// * The upstream flow never mutates a shared cert and always dedups: `pass`.
+/// * Racy cells are never run on real threads (`not_run`).
+pub fn expected(scenario: &str, variant: &str, flow: Flow, checker: Checker) -> Option<Outcome> {
     use Outcome::*;
+    let racy = matches!(variant, "in_place" | "naive_swap");
     match (variant, flow) {
         ("immutable", Flow::PreFix) => return None,
         ("leaky_cow", Flow::PreFix) if scenario == "reload_vs_clear" => return Some(Leak),
         ("leaky_cow", _) => return None,
-        (_, Flow::UpstreamFix) => return Some(Pass),
         _ => {}
     }
-    Some(match (scenario, variant) {
-        ("reload_vs_clear", _) => Pass,
-        (_, "in_place") => Race,
-        ("concurrent_reloads", _) => Duplicates,
+    if checker == Checker::Stress && racy {
+        return Some(NotRun);
+    }
+    if flow == Flow::UpstreamFix {
+        return Some(Pass);
+    }
+    Some(match scenario {
+        "reload_vs_clear" => Pass,
+        _ if racy => Race,
+        "concurrent_reloads" | STORM => Duplicates,
         _ => Pass,
     })
 }
 
 /// Threads (main included) and operations of a scenario, for the bounds column.
-pub fn shape(scenario: &str) -> (usize, &'static str) {
-    match scenario {
+pub fn shape(scenario: &str, size: &StormSize) -> (usize, String) {
+    let (threads, ops) = match scenario {
         "reload_vs_lookup" => (3, "main: load-conn; vici-reload: load-conn; ike-lookup: 1 lookup by id; 1 connection, 1 key"),
         "reload_vs_list_certs" => (3, "main: load-conn; vici-reload: load-conn; vici-list-certs: 1 listing; 1 connection, 1 key"),
         "concurrent_reloads" => (3, "vici-1, vici-2: load-conn each into an empty plugin; 1 connection, 1 key"),
-        _ => (3, "main: load-conn; vici-reload: load-conn; vici-clear: clear-creds; 1 connection, 1 key"),
-    }
+        "reload_vs_clear" => (3, "main: load-conn; vici-reload: load-conn; vici-clear: clear-creds; 1 connection, 1 key"),
+        _ => return (size.threads(), size.describe()),
+    };
+    (threads, ops.to_string())
 }
 
-/// The body of `scenario` for any subject cell `C` and load flow `load` (for example
-/// `Vici::<MyCell>::load_conn_pre_fix`), or `None` for an unknown scenario name.
+/// The body of `scenario` for any subject cell `C`, store `S` and load flow `load` (for
+/// example `Vici::<MyCell>::load_conn_pre_fix`), or `None` for an unknown scenario name.
+/// `size` is used by the storm only.
 pub fn body_for<C: SubjectCell, S: CertStore<C>>(
     scenario: &str,
     load: LoadFn<C, S>,
+    size: StormSize,
 ) -> Option<Body> {
     Some(match scenario {
         "reload_vs_lookup" => {
@@ -115,19 +190,22 @@ pub fn body_for<C: SubjectCell, S: CertStore<C>>(
         }
         "concurrent_reloads" => Box::new(move || scenarios::concurrent_reloads(load)),
         "reload_vs_clear" => Box::new(move || scenarios::reload_vs_clear(load)),
+        STORM => Box::new(move || storm::storm(load, size)),
         _ => return None,
     })
 }
 
 /// The runnable body of a scenario for a variant and flow, or `None` if the names are
-/// unknown or the variant cannot run that flow.
-pub fn body(scenario: &str, variant: &str, flow: Flow) -> Option<Body> {
+/// unknown, the variant cannot run that flow, or it does not exist in this build.
+pub fn body(scenario: &str, variant: &str, flow: Flow, size: StormSize) -> Option<Body> {
     macro_rules! mutable {
         ($cell:ty) => {
             match flow {
-                Flow::PreFix => body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_pre_fix),
+                Flow::PreFix => {
+                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_pre_fix, size)
+                }
                 Flow::UpstreamFix => {
-                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_upstream_fix)
+                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_upstream_fix, size)
                 }
             }
         };
@@ -136,9 +214,12 @@ pub fn body(scenario: &str, variant: &str, flow: Flow) -> Option<Body> {
         "in_place" => mutable!(InPlace),
         "locked" => mutable!(Locked),
         "copy_on_write" => mutable!(CopyOnWrite),
+        #[cfg(any(not(loom), crossbeam_loom))]
+        "epoch" => mutable!(Epoch),
+        "naive_swap" => mutable!(NaiveSwap),
         "leaky_cow" => mutable!(LeakyCow),
         "immutable" if flow == Flow::UpstreamFix => {
-            body_for::<Immutable, _>(scenario, Vici::<Immutable>::load_conn_upstream_fix)
+            body_for::<Immutable, _>(scenario, Vici::<Immutable>::load_conn_upstream_fix, size)
         }
         _ => None,
     }

@@ -7,14 +7,25 @@
 //! * [`record`] — verdict records and the classification of failure messages.
 //! * [`render`] — the matrix and counterexample timelines as text.
 //! * `loom_check` (with `--cfg loom`) — the exhaustive loom harness.
+//! * [`storm`] — the large scenario for shuttle and real threads.
+//! * [`findings`] — duplicates recorded without stopping the checker.
+//! * `shuttle_check` (with `--cfg shuttle`) — the PCT and random shuttle harness, and
+//!   replay of a failing schedule.
+//! * `stress` (std build) — the storm on real threads with the production cells.
 //! * [`negative`] — negative-control cells defined outside the model crate.
 //! * [`capture`] — running a checker whose failures are panics.
 
 pub mod capture;
 pub mod cases;
+pub mod findings;
 #[cfg(loom)]
 pub mod loom_check;
 pub mod negative;
 pub mod record;
 pub mod render;
 pub mod scenarios;
+#[cfg(all(shuttle, not(loom)))]
+pub mod shuttle_check;
+pub mod storm;
+#[cfg(not(any(loom, shuttle)))]
+pub mod stress;

@@ -8,18 +8,25 @@
 
 use crate::capture::run_captured;
 use crate::cases::{self, Case};
-use crate::record::{classify, Bounds, Outcome, Record, StepRecord};
+use crate::findings;
+use crate::record::{Bounds, Record, RunResult};
+use crate::storm::StormSize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use swan_credstore::trace;
 
+/// The preemption bound used for the epoch rows (crossbeam-epoch under loom), as
+/// crossbeam's own CI does: unbounded exploration of its reclamation does not finish.
+pub const EPOCH_PREEMPTION_BOUND: usize = 2;
+
 /// How to run loom.
 #[derive(Clone, Debug, Default)]
 pub struct LoomOptions {
-    /// Preemption bound; `None` explores every interleaving. When `None`, loom's
-    /// `LOOM_MAX_PREEMPTIONS` environment variable still applies, as loom users expect;
-    /// the record states the bound actually used.
+    /// Preemption bound; `None` explores every interleaving (epoch rows: bounded by
+    /// [`EPOCH_PREEMPTION_BOUND`]). When `None`, loom's `LOOM_MAX_PREEMPTIONS`
+    /// environment variable still applies, as loom users expect; the record states the
+    /// bound actually used.
     pub preemption_bound: Option<usize>,
     /// Record a timeline for every execution (needed for counterexamples). Turning it
     /// off must not change the number of interleavings (a test checks that).
@@ -28,8 +35,8 @@ pub struct LoomOptions {
 
 /// Runs `case` under loom.
 pub fn check(case: &Case, opts: &LoomOptions) -> Record {
-    let body =
-        cases::body(case.scenario, case.variant, case.flow).expect("every listed case has a body");
+    let body = cases::body(case.scenario, case.variant, case.flow, StormSize::SHUTTLE)
+        .expect("every runnable case has a body");
     check_body(case, body, opts)
 }
 
@@ -40,6 +47,8 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
     let mut builder = loom::model::Builder::new();
     if opts.preemption_bound.is_some() {
         builder.preemption_bound = opts.preemption_bound;
+    } else if case.variant == "epoch" && builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(EPOCH_PREEMPTION_BOUND);
     }
     // Name source locations in loom's causality-violation reports.
     builder.location = true;
@@ -48,10 +57,12 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
     let count = Arc::new(AtomicU64::new(0));
     let counter = count.clone();
     let record = opts.record;
+    findings::reset();
     let start = Instant::now();
     let result = run_captured(move || {
         builder.check(move || {
-            counter.fetch_add(1, Ordering::Relaxed);
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            findings::set_iteration(n);
             if record {
                 trace::start();
             }
@@ -59,33 +70,24 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
         })
     });
     let seconds = start.elapsed().as_secs_f64();
-    let steps = trace::finish();
-    let interleavings = count.load(Ordering::Relaxed);
-    let (threads, operations) = cases::shape(case.scenario);
-    let (outcome, message, first_failing, counterexample) = match result {
-        Ok(()) => (Outcome::Pass, None, None, None),
-        Err(msg) => {
-            let steps = steps.into_iter().map(StepRecord::from).collect();
-            (classify(&msg), Some(msg), Some(interleavings), Some(steps))
-        }
-    };
-    Record {
-        scenario: case.scenario.to_string(),
-        variant: case.variant.to_string(),
-        flow: case.flow.name().to_string(),
-        checker: "loom".to_string(),
-        expected: case.expected,
-        outcome,
-        message,
-        interleavings,
-        first_failing,
-        seconds,
-        bounds: Bounds {
-            threads,
-            operations: operations.to_string(),
-            preemption_bound: bound,
-            exhaustive: bound.is_none(),
+    let (threads, operations) = cases::shape(case.scenario, &StormSize::SHUTTLE);
+    Record::conclude(
+        case,
+        RunResult {
+            panic: result.err(),
+            steps: trace::finish(),
+            iterations: count.load(Ordering::Relaxed),
+            seconds,
+            bounds: Bounds {
+                threads,
+                operations,
+                preemption_bound: bound,
+                exhaustive: bound.is_none(),
+                max_iterations: None,
+                pct_depth: None,
+                seed: None,
+            },
+            schedule: None,
         },
-        counterexample,
-    }
+    )
 }

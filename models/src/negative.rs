@@ -21,14 +21,19 @@ impl SubjectCell for LeakyCow {
         }
     }
 
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         let snap = sync::lock(&self.slot).clone();
         snap.read_traced(op, owner, f)
     }
 }
 
 impl MutableSubject for LeakyCow {
-    fn set(&self, subject: &Identity, _owner: &str) {
+    fn set(&self, subject: &Identity, _owner: &dyn std::fmt::Display) {
         let new = Arc::new(Tracked::identity(subject.clone()));
         let old = std::mem::replace(&mut *sync::lock(&self.slot), new);
         std::mem::forget(old); // the bug: the old snapshot is never released

@@ -17,6 +17,9 @@ pub enum Outcome {
     Pass,
     /// The run failed for a reason that is none of the above (see `message`).
     Error,
+    /// Deliberately not run by this checker (see `message`): a design that would be real
+    /// undefined behaviour on real threads.
+    NotRun,
 }
 
 impl Outcome {
@@ -28,6 +31,7 @@ impl Outcome {
             Outcome::Leak => "leak",
             Outcome::Pass => "pass",
             Outcome::Error => "error",
+            Outcome::NotRun => "not_run",
         }
     }
 }
@@ -65,6 +69,15 @@ pub struct Bounds {
     pub preemption_bound: Option<usize>,
     /// Whether a `pass` means every interleaving within these bounds was explored.
     pub exhaustive: bool,
+    /// For sampling checkers (shuttle, stress): the iteration budget.
+    #[serde(default)]
+    pub max_iterations: Option<u64>,
+    /// For shuttle PCT: the bug depth the scheduler targets.
+    #[serde(default)]
+    pub pct_depth: Option<usize>,
+    /// For seeded checkers: the seed, so a run can be repeated exactly.
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 /// One step of a counterexample timeline.
@@ -100,7 +113,7 @@ pub struct Record {
     pub variant: String,
     /// Load flow (`pre_fix`, `upstream_fix`).
     pub flow: String,
-    /// Which checker ran it (`loom`).
+    /// Which checker ran it (`loom`, `shuttle_pct`, `shuttle_random`, `stress`).
     pub checker: String,
     /// The outcome the project expects, and why a mismatch fails the suite.
     pub expected: Outcome,
@@ -119,11 +132,72 @@ pub struct Record {
     pub bounds: Bounds,
     /// The failing interleaving as model steps, or `None` for a pass.
     pub counterexample: Option<Vec<StepRecord>>,
+    /// For shuttle failures: the encoded schedule that `cargo xtask replay` replays.
+    #[serde(default)]
+    pub schedule: Option<String>,
 }
 
 impl Record {
     /// Whether the outcome is the expected one.
     pub fn as_expected(&self) -> bool {
         self.outcome == self.expected
+    }
+}
+
+/// What a harness observed in one checker run, before it becomes a [`Record`].
+#[derive(Debug)]
+pub struct RunResult {
+    /// The first failure message, if an execution failed (a race, a leak, an error).
+    pub panic: Option<String>,
+    /// The steps of the failing execution (ignored without a failure).
+    pub steps: Vec<swan_credstore::trace::Step>,
+    /// Executions run.
+    pub iterations: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// The bounds explored.
+    pub bounds: Bounds,
+    /// The replayable schedule of the failing execution (shuttle).
+    pub schedule: Option<String>,
+}
+
+impl Record {
+    /// Concludes a run of `case`: a failure wins; otherwise the first soft finding
+    /// ([`crate::findings`]) makes it `duplicates`; otherwise it passed.
+    pub fn conclude(case: &crate::cases::Case, run: RunResult) -> Record {
+        let (outcome, message, first_failing, counterexample) = match run.panic {
+            Some(msg) => {
+                let steps = run.steps.into_iter().map(StepRecord::from).collect();
+                (classify(&msg), Some(msg), Some(run.iterations), Some(steps))
+            }
+            None => match crate::findings::first() {
+                Some(f) => (
+                    Outcome::Duplicates,
+                    Some(f.message),
+                    Some(f.iteration),
+                    Some(f.steps),
+                ),
+                None => (Outcome::Pass, None, None, None),
+            },
+        };
+        Record {
+            scenario: case.scenario.to_string(),
+            variant: case.variant.to_string(),
+            flow: case.flow.name().to_string(),
+            checker: case.checker.name().to_string(),
+            expected: case.expected,
+            outcome,
+            message,
+            interleavings: run.iterations,
+            first_failing,
+            seconds: run.seconds,
+            bounds: run.bounds,
+            counterexample,
+            schedule: if outcome == Outcome::Pass {
+                None
+            } else {
+                run.schedule
+            },
+        }
     }
 }

@@ -123,8 +123,24 @@ pub fn flagged(r: &Record) -> Vec<usize> {
             }
         }
     }
-    if let Some(s) = steps.iter().find(|s| s.op == "USE-AFTER-FREE") {
-        out.push(s.seq);
+    if let Some(uaf) = steps.iter().find(|s| s.op == "USE-AFTER-FREE") {
+        // The read of the freed identity, and the step that freed it.
+        let id = uaf.detail.split_whitespace().next().unwrap_or("");
+        if let Some(free) = steps.iter().find(|s| {
+            s.seq < uaf.seq
+                && (s.op.contains("destroy old") || s.op.contains("free old"))
+                && s.detail.contains(&format!("{id} "))
+        }) {
+            out.push(free.seq);
+        }
+        out.extend(
+            steps
+                .iter()
+                .rev()
+                .find(|s| s.seq < uaf.seq && s.thread == uaf.thread)
+                .map(|s| s.seq),
+        );
+        out.push(uaf.seq);
     }
     if r.outcome == Outcome::Duplicates {
         // Where each equal object entered the store, and where the reloaded config was
@@ -160,10 +176,17 @@ pub fn meaning(r: &Record) -> &'static str {
              key per reload, hidden from list-certs because it merges equal entries"
         }
         Outcome::Leak => "an object was still allocated when the scenario ended",
-        Outcome::Pass => "",
+        Outcome::Pass | Outcome::NotRun => "",
         Outcome::Error => "the run failed for a reason the project does not expect (see message)",
     }
 }
+
+/// Timelines longer than this are shortened when printed.
+const TIMELINE_MAX: usize = 80;
+/// Steps shown before each flagged step of a shortened timeline.
+const CONTEXT: usize = 6;
+/// Steps shown at the end of a shortened timeline.
+const TAIL: usize = 20;
 
 /// A counterexample as a readable timeline.
 pub fn timeline(r: &Record) -> String {
@@ -190,9 +213,44 @@ pub fn timeline(r: &Record) -> String {
             let _ = writeln!(out, "   | {}", line.trim_end());
         }
     }
+    if let Some(schedule) = &r.schedule {
+        let short: String = schedule.chars().take(60).collect();
+        let _ = writeln!(
+            out,
+            "   replay: cargo xtask replay {} {} {}{} --flow {}",
+            r.scenario,
+            r.variant,
+            short,
+            if schedule.len() > 60 {
+                "…(full schedule in --json)"
+            } else {
+                ""
+            },
+            r.flow
+        );
+    }
     let flagged = flagged(r);
     let width = names.iter().map(String::len).max().unwrap_or(4);
+    // Long timelines (shuttle's storm runs thousands of steps): the flagged steps with a
+    // little context, and the tail; the whole timeline is in the JSON record.
+    let shown = |seq: usize| {
+        steps.len() <= TIMELINE_MAX
+            || seq + TAIL > steps.len()
+            || flagged.iter().any(|f| seq + CONTEXT >= *f && seq <= *f)
+    };
+    let mut skipped = 0;
     for s in steps.iter().filter(|s| s.op != "spawn") {
+        if !shown(s.seq) {
+            skipped += 1;
+            continue;
+        }
+        if skipped > 0 {
+            let _ = writeln!(
+                out,
+                "        … {skipped} steps omitted (all of them: --json)"
+            );
+            skipped = 0;
+        }
         let mark = if flagged.contains(&s.seq) { ">>" } else { "  " };
         let _ = writeln!(
             out,

@@ -7,6 +7,7 @@
 //! `leak:`. Data races and reads of freed identities are reported by the checker itself
 //! or by the model's use-after-free oracle (`swan_credstore::heap`).
 
+use crate::findings;
 use swan_credstore::sync::{thread, Arc};
 use swan_credstore::trace;
 use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
@@ -45,6 +46,32 @@ fn check_seen(seen: &Identity) {
         ok,
         "torn read: a reader saw {seen}, which was never the cert's subject"
     );
+}
+
+/// Joins a model thread, re-raising its panic with the original message.
+pub fn join<T>(handle: thread::JoinHandle<T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+}
+
+/// Records a `duplicates` finding if the store holds equal objects, or more objects
+/// than `max_objects`.
+fn check_no_duplicates<C: SubjectCell, S: CertStore<C>>(vici: &Vici<C, S>, max_objects: usize) {
+    let stored = vici.store().stored_objects();
+    let pairs = vici.store().equal_pairs();
+    if let Some((a, b)) = pairs.first() {
+        findings::duplicates(format!(
+            "duplicates: {stored} objects stored for {max_objects} key(s); {} and {} are equal ({} equal pair(s))",
+            a.label(),
+            b.label(),
+            pairs.len()
+        ));
+    } else if stored > max_objects {
+        findings::duplicates(format!(
+            "duplicates: {stored} objects stored for {max_objects} key(s)"
+        ));
+    }
 }
 
 /// Drops `vici` and panics unless every certificate object it created is gone.
@@ -95,8 +122,8 @@ pub fn reload_vs_reader<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, rea
             }
         }),
     };
-    writer.join().expect("reload thread");
-    reader.join().expect("reader thread");
+    join(writer);
+    join(reader);
     trace::suspend();
     check_released(vici);
 }
@@ -117,7 +144,7 @@ pub fn concurrent_reloads<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
         })
         .collect();
     for h in handles {
-        h.join().expect("load thread");
+        join(h);
     }
     trace::suspend();
     assert_eq!(
@@ -125,23 +152,7 @@ pub fn concurrent_reloads<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
         vec![spec.name.clone()],
         "exactly one connection loaded"
     );
-    let pairs = vici.store().equal_pairs();
-    if let Some((a, b)) = pairs.first() {
-        panic!(
-            "duplicates: {} objects stored for {} key(s); {} and {} are equal ({} equal pair(s))",
-            vici.store().stored_objects(),
-            spec.key_count(),
-            a.label(),
-            b.label(),
-            pairs.len()
-        );
-    }
-    assert!(
-        vici.store().stored_objects() == spec.key_count(),
-        "duplicates: {} objects stored for {} key(s)",
-        vici.store().stored_objects(),
-        spec.key_count()
-    );
+    check_no_duplicates(&*vici, spec.key_count());
     check_released(vici);
 }
 
@@ -159,8 +170,8 @@ pub fn reload_vs_clear<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
     });
     let v = vici.clone();
     let clearer = thread::spawn_named("vici-clear", move || v.clear_creds());
-    writer.join().expect("reload thread");
-    clearer.join().expect("clear thread");
+    join(writer);
+    join(clearer);
     trace::suspend();
 
     let certs = vici
@@ -175,11 +186,6 @@ pub fn reload_vs_clear<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
         );
     }
     drop(certs);
-    assert!(
-        vici.store().stored_objects() <= spec.key_count(),
-        "duplicates: {} objects stored for {} key(s) after a clear",
-        vici.store().stored_objects(),
-        spec.key_count()
-    );
+    check_no_duplicates(&*vici, spec.key_count());
     check_released(vici);
 }

@@ -66,13 +66,23 @@ impl SubjectCell for CopyOnWrite {
     }
 
     #[cfg(not(loom))]
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         let guard = self.slot.load();
         guard.read_traced(op, owner, f)
     }
 
     #[cfg(loom)]
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         let snap = self.snapshot();
         trace::step("snapshot subject", || {
             format!("{owner} -> {}", snap.label())
@@ -82,7 +92,7 @@ impl SubjectCell for CopyOnWrite {
 }
 
 impl MutableSubject for CopyOnWrite {
-    fn set(&self, subject: &Identity, owner: &str) {
+    fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let new = Tracked::identity(subject.clone());
         trace::step("set_subject (copy-on-write): publish", || {
             format!("{owner} subject := {}", new.label())

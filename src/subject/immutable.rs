@@ -24,7 +24,12 @@ impl SubjectCell for Immutable {
         }
     }
 
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         self.subject.read_traced(op, owner, f)
     }
 }

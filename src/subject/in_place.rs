@@ -45,7 +45,7 @@ impl InPlace {
         ptr
     }
 
-    fn load(&self, owner: &str) -> &Tracked<Identity> {
+    fn load(&self, owner: &dyn std::fmt::Display) -> &Tracked<Identity> {
         trace::step("load subject pointer", || format!("{owner}.subject"));
         // SAFETY: a read access of the field through the facade.
         let ptr = self.current.with(|p| unsafe { *p });
@@ -68,13 +68,18 @@ impl SubjectCell for InPlace {
         cell
     }
 
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         self.load(owner).read_traced(op, owner, f)
     }
 }
 
 impl MutableSubject for InPlace {
-    fn set(&self, subject: &Identity, owner: &str) {
+    fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let old = self.load(owner);
         trace::step("set_subject: destroy old subject", || {
             format!("{owner} subject {}", old.label())

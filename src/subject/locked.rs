@@ -27,14 +27,19 @@ impl SubjectCell for Locked {
         }
     }
 
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R {
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
         let guard = sync::read(&self.subject);
         guard.read_traced(op, owner, f)
     }
 }
 
 impl MutableSubject for Locked {
-    fn set(&self, subject: &Identity, owner: &str) {
+    fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let new = Box::new(Tracked::identity(subject.clone()));
         let mut guard = sync::write(&self.subject);
         trace::step("set_subject (write-locked): replace", || {

@@ -11,7 +11,12 @@
 //! | [`InPlace`] | strongSwan ≤ 6.0.0: free, then store, no lock | yes, by design | never |
 //! | [`Locked`] | an `RwLock` around the subject | no | yes |
 //! | [`CopyOnWrite`] | `arc_swap::ArcSwap` snapshots (a loom stand-in under `--cfg loom`) | no | yes |
+//! | `Epoch` | `crossbeam_epoch::Atomic`, old identity `defer_destroy`ed | no | yes |
+//! | [`NaiveSwap`] | atomic pointer swap, old identity freed at once | yes (use-after-free) | never |
 //! | [`Immutable`] | no setter: the upstream fix | no (nothing to race) | yes |
+//!
+//! `Epoch` exists in std and shuttle builds, and under loom only with
+//! `--cfg crossbeam_loom` (see its docs).
 //!
 //! [`SubjectCell`] is all a cell must provide to be read; [`MutableSubject`] adds the
 //! setter that strongSwan's pre-fix vici flow needs. A cell written in another crate
@@ -19,14 +24,20 @@
 //! `tests/custom_cell.rs`).
 
 mod cow;
+#[cfg(any(not(loom), crossbeam_loom))]
+mod epoch;
 mod immutable;
 mod in_place;
 mod locked;
+mod naive_swap;
 
 pub use cow::CopyOnWrite;
+#[cfg(any(not(loom), crossbeam_loom))]
+pub use epoch::Epoch;
 pub use immutable::Immutable;
 pub use in_place::InPlace;
 pub use locked::Locked;
+pub use naive_swap::NaiveSwap;
 
 use crate::identity::Identity;
 
@@ -45,12 +56,17 @@ pub trait SubjectCell: Send + Sync + Sized + 'static {
 
     /// Runs `f` on the current subject (`pubkey_cert.subject` read by `get_subject`,
     /// `has_subject` or `equals`). `op` names the caller in the timeline.
-    fn read<R>(&self, op: &'static str, owner: &str, f: impl FnOnce(&Identity) -> R) -> R;
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R;
 }
 
 /// A subject cell with strongSwan's pre-fix `set_subject()`.
 pub trait MutableSubject: SubjectCell {
     /// Replaces the subject with a copy of `subject`. What readers may observe while
     /// this runs is the property under test.
-    fn set(&self, subject: &Identity, owner: &str);
+    fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display);
 }

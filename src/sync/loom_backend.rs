@@ -3,7 +3,7 @@
 pub(super) const NAME: &str = "loom";
 
 pub use loom::cell::UnsafeCell;
-pub use loom::sync::atomic::AtomicUsize;
+pub use loom::sync::atomic::{AtomicPtr, AtomicUsize};
 pub use loom::sync::{Arc, Mutex, RwLock};
 
 /// Threads: loom's simulated threads, spawned with a name so that timelines can say

@@ -2,10 +2,15 @@
 //!
 //! One `cfg` picks the backend, in the manner of tokio's `src/loom/`:
 //!
-//! | build                      | backend                                   |
-//! |----------------------------|-------------------------------------------|
-//! | default                    | `std` (real threads, real atomics)        |
-//! | `RUSTFLAGS="--cfg loom"`   | `loom` (exhaustive interleaving checker)  |
+//! | build                         | backend                                          |
+//! |-------------------------------|--------------------------------------------------|
+//! | default                       | `std` (real threads, real atomics)               |
+//! | `RUSTFLAGS="--cfg loom"`      | `loom` (exhaustive interleaving checker)         |
+//! | `RUSTFLAGS="--cfg shuttle"`   | `shuttle` (randomized and PCT schedulers)        |
+//!
+//! `--cfg loom --cfg crossbeam_loom` (with this crate's `crossbeam-loom` feature) is the
+//! loom backend with crossbeam-epoch instrumented for loom too (see
+//! [`crate::subject::Epoch`]).
 //!
 //! The std side is shaped like loom's API — [`UnsafeCell::with`] / [`UnsafeCell::with_mut`],
 //! poison-free [`RwLock`] and [`Mutex`] helpers — so that model code is plain Rust that
@@ -14,20 +19,25 @@
 //! recorder ([`crate::trace`]) and the object census ([`crate::cert::Census`]), which
 //! must stay invisible to the checker (see their docs).
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 mod std_backend;
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 use std_backend as backend;
+
+#[cfg(all(shuttle, not(loom)))]
+mod shuttle_backend;
+#[cfg(all(shuttle, not(loom)))]
+use shuttle_backend as backend;
 
 #[cfg(loom)]
 mod loom_backend;
 #[cfg(loom)]
 use loom_backend as backend;
 
-pub use backend::{thread, Arc, AtomicUsize, Mutex, RwLock, UnsafeCell};
+pub use backend::{thread, Arc, AtomicPtr, AtomicUsize, Mutex, RwLock, UnsafeCell};
 pub use std::sync::atomic::Ordering;
 
-/// Name of the backend this build uses: `"std"` or `"loom"`.
+/// Name of the backend this build uses: `"std"`, `"loom"` or `"shuttle"`.
 pub const BACKEND: &str = backend::NAME;
 
 /// Locks `lock` for reading. The model never panics while holding a lock except to

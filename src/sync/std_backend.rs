@@ -2,7 +2,7 @@
 
 pub(super) const NAME: &str = "std";
 
-pub use std::sync::atomic::AtomicUsize;
+pub use std::sync::atomic::{AtomicPtr, AtomicUsize};
 pub use std::sync::{Arc, Mutex, RwLock};
 
 /// `std::cell::UnsafeCell` with loom's closure-based access API.

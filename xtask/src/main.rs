@@ -1,13 +1,17 @@
 //! `cargo xtask`: the project's commands.
 //!
-//! * `cargo xtask verify [--json]` — the main job: every scenario × variant × flow under
-//!   loom, printed as a verdict matrix with a timeline for each counterexample.
-//! * `cargo xtask test` — the test command: fmt, clippy and tests in the std and loom
-//!   builds (what `.ci/run` runs).
+//! * `cargo xtask verify [--json] [--full]` — the main job: every scenario × variant ×
+//!   flow under loom, shuttle (PCT and random) and real-thread stress, printed as a
+//!   verdict matrix with a timeline for each counterexample.
+//! * `cargo xtask replay <scenario> <variant> <schedule>` — replays a failing shuttle run.
+//! * `cargo xtask stress [--json]` — the real-thread stress rows alone.
+//! * `cargo xtask test` — the test command: fmt, clippy and tests in the std, loom,
+//!   crossbeam_loom and shuttle builds (what `.ci/run` runs).
 //! * `cargo xtask predict --swanctl <file> --reloads N [--clear-every K] [--json]` — the
 //!   model's figures for a real swanctl configuration, both flows.
 //! * `cargo xtask leak [--out DIR]` — the growth report (table + SVG).
 
+mod bench;
 mod cargo;
 mod heapcount;
 mod leak;
@@ -28,11 +32,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run every scenario × variant × flow under loom and print the verdict matrix.
-    /// Exits 0 when every outcome matches its expectation.
+    /// Run every scenario × variant × flow × checker (loom, shuttle PCT and random,
+    /// stress) and print the verdict matrix. Exits 0 when every outcome matches its
+    /// expectation.
     Verify(verify::VerifyArgs),
-    /// Run the test suite: fmt, clippy -D warnings and cargo test, in the std build and
-    /// under --cfg loom (separate target dirs).
+    /// Replay a failing shuttle schedule and print its timeline.
+    Replay(verify::ReplayArgs),
+    /// Run the real-thread stress rows (production cells, both flows).
+    Stress {
+        /// Print JSON records instead of the matrix.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the test suite: fmt, clippy -D warnings and cargo test, in the std, loom,
+    /// crossbeam_loom and shuttle builds (separate target dirs).
     Test,
     /// Predict stored raw-key objects, list nodes and heap bytes for a real swanctl.conf
     /// reloaded N times, in both flows, with the closed form observed.
@@ -40,15 +53,20 @@ enum Command {
     /// Growth report: sweep reloads, keys, id/no id and clear-creds periods; write a
     /// table and an SVG plot into target/reports (or --out).
     Leak(leak::LeakArgs),
+    /// Run the criterion benchmarks and regenerate the figures in notes/performance.md.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args),
+        Command::Replay(args) => verify::replay(&args),
+        Command::Stress { json } => verify::stress(json),
         Command::Test => testcmd::run(),
         Command::Predict(args) => predict::run(&args),
         Command::Leak(args) => leak::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: the project's test command (what `.ci/run` runs).
 
-use crate::cargo::{cargo, Build, LOOM, STD};
+use crate::cargo::{cargo, Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use std::process::Stdio;
 
 /// One step of the test command.
@@ -9,6 +9,23 @@ struct Step {
     build: Build,
     args: &'static [&'static str],
 }
+
+const CLIPPY: &[&str] = &[
+    "clippy",
+    "--workspace",
+    "--all-targets",
+    "--",
+    "-D",
+    "warnings",
+];
+const CLIPPY_MODEL: &[&str] = &[
+    "clippy",
+    "--release",
+    "--all-targets",
+    "--",
+    "-D",
+    "warnings",
+];
 
 const STEPS: &[Step] = &[
     Step {
@@ -19,14 +36,7 @@ const STEPS: &[Step] = &[
     Step {
         label: "clippy (std)",
         build: STD,
-        args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
+        args: CLIPPY,
     },
     Step {
         label: "tests (std)",
@@ -36,18 +46,31 @@ const STEPS: &[Step] = &[
     Step {
         label: "clippy (loom)",
         build: LOOM,
-        args: &[
-            "clippy",
-            "--release",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
+        args: CLIPPY_MODEL,
     },
     Step {
         label: "tests (loom)",
         build: LOOM,
+        args: &["test", "--release"],
+    },
+    Step {
+        label: "clippy (crossbeam_loom)",
+        build: CROSSBEAM_LOOM,
+        args: CLIPPY_MODEL,
+    },
+    Step {
+        label: "tests (crossbeam_loom)",
+        build: CROSSBEAM_LOOM,
+        args: &["test", "--release"],
+    },
+    Step {
+        label: "clippy (shuttle)",
+        build: SHUTTLE,
+        args: CLIPPY_MODEL,
+    },
+    Step {
+        label: "tests (shuttle)",
+        build: SHUTTLE,
         args: &["test", "--release"],
     },
 ];

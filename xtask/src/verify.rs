@@ -1,7 +1,8 @@
-//! `cargo xtask verify`: builds the checker under `--cfg loom`, runs every matrix case,
-//! and prints the matrix (or `--json`).
+//! `cargo xtask verify`: builds the checker in each configuration (loom, loom with
+//! crossbeam-epoch instrumented, shuttle, std), runs the rows each can run, and prints
+//! the merged matrix (or `--json`). Also `cargo xtask replay` and `cargo xtask stress`.
 
-use crate::cargo::{cargo, LOOM};
+use crate::cargo::{cargo, Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use swan_credstore_models::record::Record;
 use swan_credstore_models::render;
 
@@ -20,26 +21,19 @@ pub struct VerifyArgs {
     /// Only this flow.
     #[arg(long)]
     flow: Option<String>,
-    /// loom preemption bound (default: unbounded).
+    /// Only this checker (`loom`, `shuttle_pct`, `shuttle_random`, `stress`).
+    #[arg(long)]
+    checker: Option<String>,
+    /// loom preemption bound (default: unbounded; epoch rows: 2).
     #[arg(long)]
     preemption_bound: Option<usize>,
+    /// shuttle: 1,000 executions per row instead of 100.
+    #[arg(long)]
+    full: bool,
 }
 
-/// Runs the loom checker with the selection and returns its records.
-pub fn loom_records(args: &VerifyArgs) -> Result<Vec<Record>, String> {
-    let mut forwarded: Vec<String> = Vec::new();
-    for (flag, value) in [
-        ("--scenario", &args.scenario),
-        ("--variant", &args.variant),
-        ("--flow", &args.flow),
-    ] {
-        if let Some(v) = value {
-            forwarded.extend([flag.to_string(), v.clone()]);
-        }
-    }
-    if let Some(b) = args.preemption_bound {
-        forwarded.extend(["--preemption-bound".to_string(), b.to_string()]);
-    }
+/// Runs the checker binary of `build` with `args` and parses its records.
+pub fn checker(build: Build, args: &[String]) -> Result<Vec<Record>, String> {
     let mut all = vec![
         "run",
         "--quiet",
@@ -50,21 +44,78 @@ pub fn loom_records(args: &VerifyArgs) -> Result<Vec<Record>, String> {
         "checker",
         "--",
     ];
-    all.extend(forwarded.iter().map(String::as_str));
-    eprintln!("verify: building and running the loom checker (target/loom) ...");
-    let out = cargo(LOOM, &all)
+    all.extend(args.iter().map(String::as_str));
+    eprintln!(
+        "verify: {} checker (target/{}) ...",
+        build.name,
+        build.target_subdir.unwrap_or(".")
+    );
+    let out = cargo(build, &all)
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
-        return Err(format!("the loom checker failed ({})", out.status));
+        return Err(format!(
+            "the {} checker failed ({})",
+            build.name, out.status
+        ));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("checker output is not records: {e}"))
 }
 
+/// Which builds can contribute rows to a selection.
+fn builds_for(checker: Option<&str>, variant: Option<&str>) -> Vec<Build> {
+    let mut builds = Vec::new();
+    if checker.is_none_or(|c| c == "loom") {
+        if variant != Some("epoch") {
+            builds.push(LOOM);
+        }
+        if variant.is_none_or(|v| v == "epoch") {
+            builds.push(CROSSBEAM_LOOM);
+        }
+    }
+    if checker.is_none_or(|c| c.starts_with("shuttle")) {
+        builds.push(SHUTTLE);
+    }
+    if checker.is_none_or(|c| c == "stress") {
+        builds.push(STD);
+    }
+    builds
+}
+
 /// `verify`: prints the matrix or JSON; `Ok(true)` when every outcome is as expected.
 pub fn run(args: &VerifyArgs) -> Result<bool, String> {
-    let records = loom_records(args)?;
+    if let Some(c) = &args.checker {
+        if !["loom", "shuttle_pct", "shuttle_random", "stress"].contains(&c.as_str()) {
+            return Err(format!(
+                "unknown checker {c:?}; expected loom, shuttle_pct, shuttle_random or stress"
+            ));
+        }
+    }
+    let mut forwarded: Vec<String> = Vec::new();
+    for (flag, value) in [
+        ("--scenario", &args.scenario),
+        ("--variant", &args.variant),
+        ("--flow", &args.flow),
+        ("--checker", &args.checker),
+    ] {
+        if let Some(v) = value {
+            forwarded.extend([flag.to_string(), v.clone()]);
+        }
+    }
+    if let Some(b) = args.preemption_bound {
+        forwarded.extend(["--preemption-bound".to_string(), b.to_string()]);
+    }
+    if args.full {
+        forwarded.push("--full".to_string());
+    }
+    let mut records = Vec::new();
+    for build in builds_for(args.checker.as_deref(), args.variant.as_deref()) {
+        records.extend(checker(build, &forwarded)?);
+    }
+    if records.is_empty() {
+        return Err("no row matches that selection".to_string());
+    }
     let ok = records.iter().all(Record::as_expected);
     if args.json {
         println!(
@@ -85,4 +136,60 @@ pub fn run(args: &VerifyArgs) -> Result<bool, String> {
         );
     }
     Ok(ok)
+}
+
+/// Options of `replay`.
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    /// Scenario of the failing row (`storm`).
+    scenario: String,
+    /// Variant of the failing row (`in_place`, `naive_swap`, ...).
+    variant: String,
+    /// The schedule the failing run printed (or `@FILE`).
+    schedule: String,
+    /// Flow of the failing row.
+    #[arg(long, default_value = "pre_fix")]
+    flow: String,
+}
+
+/// `replay`: reruns one shuttle schedule and prints its timeline. `Ok(true)` when the
+/// replay reproduced a failure.
+pub fn replay(args: &ReplayArgs) -> Result<bool, String> {
+    let forwarded = vec![
+        "replay".to_string(),
+        args.scenario.clone(),
+        args.variant.clone(),
+        args.schedule.clone(),
+        "--flow".to_string(),
+        args.flow.clone(),
+    ];
+    let records = checker(SHUTTLE, &forwarded)?;
+    let r = records.first().ok_or("the replay produced no record")?;
+    if r.counterexample.is_some() {
+        print!("{}", render::timeline(r));
+        Ok(true)
+    } else {
+        println!(
+            "replay of {} × {} × {}: {} — the schedule did not fail",
+            r.scenario,
+            r.variant,
+            r.flow,
+            r.outcome.name()
+        );
+        Ok(false)
+    }
+}
+
+/// `stress`: the stress rows only (real threads).
+pub fn stress(json: bool) -> Result<bool, String> {
+    let records = checker(STD, &["--checker".to_string(), "stress".to_string()])?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", render::matrix(&records));
+    }
+    Ok(records.iter().all(Record::as_expected))
 }

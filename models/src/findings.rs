@@ -1,0 +1,66 @@
+//! Soft findings: failures a scenario records without stopping the checker.
+//!
+//! A race stops a checker run at once (loom's report, or the oracle's panic). Duplicate
+//! objects are different: they are a property of the final state of an execution, and
+//! stopping at the first one would end the search before it could find a race in a later
+//! interleaving. So scenarios *record* duplicates here and carry on; the harness reports
+//! `duplicates` only if no execution raced, with the first execution that produced them.
+//!
+//! Like the step recorder, this lives in a `std` thread-local that no checker sees.
+
+use crate::record::StepRecord;
+use std::cell::RefCell;
+
+/// The first soft finding of a run.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Which execution (1-based) produced it.
+    pub iteration: u64,
+    /// What was found (`duplicates: ...`).
+    pub message: String,
+    /// The steps of that execution up to the finding.
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Default)]
+struct State {
+    iteration: u64,
+    first: Option<Finding>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// Starts a run: forgets earlier findings.
+pub fn reset() {
+    STATE.with(|s| *s.borrow_mut() = State::default());
+}
+
+/// Marks the start of execution number `iteration` (1-based).
+pub fn set_iteration(iteration: u64) {
+    STATE.with(|s| s.borrow_mut().iteration = iteration);
+}
+
+/// Records duplicates found by a scenario (kept only if it is the run's first finding).
+pub fn duplicates(message: String) {
+    swan_credstore::trace::step("DUPLICATES", || message.clone());
+    let steps = swan_credstore::trace::snapshot()
+        .into_iter()
+        .map(StepRecord::from)
+        .collect();
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let iteration = s.iteration;
+        s.first.get_or_insert(Finding {
+            iteration,
+            message,
+            steps,
+        });
+    });
+}
+
+/// The run's first finding, if any.
+pub fn first() -> Option<Finding> {
+    STATE.with(|s| s.borrow().first.clone())
+}

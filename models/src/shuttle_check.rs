@@ -1,0 +1,179 @@
+//! The shuttle harness: runs a matrix case under shuttle's PCT or random scheduler with a
+//! fixed seed and iteration budget, and replays a failing schedule.
+//!
+//! shuttle reports a failure by panicking after writing the failing schedule to a file;
+//! the harness points shuttle at a per-process directory, reads the schedule back into
+//! the record, and `cargo xtask replay` hands it to [`replay`], which reruns exactly that
+//! interleaving with the step recorder on.
+
+use crate::capture::run_captured;
+use crate::cases::{self, Case, Checker};
+use crate::findings;
+use crate::record::{Bounds, Record, RunResult};
+use crate::storm::StormSize;
+use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
+use shuttle::{Config, FailurePersistence, Runner};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use swan_credstore::trace;
+
+/// How to run shuttle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShuttleOptions {
+    /// Executions to run (the run stops earlier at the first failure).
+    pub iterations: usize,
+    /// PCT's bug depth: how many priority change points each execution gets.
+    pub pct_depth: usize,
+    /// Seed of the scheduler's random choices.
+    pub seed: u64,
+    /// The storm's size.
+    pub size: StormSize,
+}
+
+impl ShuttleOptions {
+    /// The default run of `verify`: the storm at [`StormSize::SHUTTLE`], 100 executions per
+    /// scheduler, PCT depth 20, seed 1.
+    pub const DEFAULT: ShuttleOptions = ShuttleOptions {
+        iterations: 100,
+        pct_depth: 20,
+        seed: 1,
+        size: StormSize::SHUTTLE,
+    };
+
+    /// The `--full` run: 1,000 executions per scheduler.
+    pub const FULL: ShuttleOptions = ShuttleOptions {
+        iterations: 1000,
+        ..ShuttleOptions::DEFAULT
+    };
+}
+
+/// shuttle's failure hook keeps the configuration of the first run in the process, so
+/// every run persists schedules to the same directory, one run at a time.
+static RUN_LOCK: Mutex<()> = Mutex::new(());
+
+fn schedule_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("swan-credstore-shuttle-{}", std::process::id()))
+}
+
+fn config() -> Config {
+    let mut config = Config::new();
+    config.failure_persistence = FailurePersistence::File(Some(schedule_dir()));
+    config.silence_warnings = true;
+    // Timelines are formatted on the model threads' stacks; shuttle's default (60 KiB)
+    // is too small for a panic raised deep inside the store.
+    config.stack_size = 1 << 20;
+    config
+}
+
+/// Runs `body` with `scheduler`; returns the failure (with its schedule) if any.
+fn run<S: Scheduler + 'static>(
+    scheduler: S,
+    body: cases::Body,
+) -> (Option<String>, Option<String>, u64, f64) {
+    let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = schedule_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("cannot create the shuttle schedule directory");
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = count.clone();
+    findings::reset();
+    let start = Instant::now();
+    let runner = Runner::new(scheduler, config());
+    let result = run_captured(move || {
+        runner.run(move || {
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            findings::set_iteration(n);
+            trace::start();
+            body();
+        })
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let schedule = std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|mut entries| entries.next())
+        .and_then(|e| e.ok())
+        .and_then(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|s| s.split_whitespace().collect::<String>());
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        result.err(),
+        schedule,
+        count.load(Ordering::Relaxed),
+        seconds,
+    )
+}
+
+/// Runs `case` (a `shuttle_pct` or `shuttle_random` row) with `opts`.
+pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
+    let body = cases::body(case.scenario, case.variant, case.flow, opts.size)
+        .expect("every runnable case has a body");
+    let iterations = opts.iterations;
+    let (panic, schedule, runs, seconds) = match case.checker {
+        Checker::ShuttlePct => run(
+            PctScheduler::new_from_seed(opts.seed, opts.pct_depth, iterations),
+            body,
+        ),
+        _ => run(RandomScheduler::new_from_seed(opts.seed, iterations), body),
+    };
+    let (threads, operations) = cases::shape(case.scenario, &opts.size);
+    Record::conclude(
+        case,
+        RunResult {
+            panic,
+            steps: trace::finish(),
+            iterations: runs,
+            seconds,
+            bounds: Bounds {
+                threads,
+                operations,
+                preemption_bound: None,
+                exhaustive: false,
+                max_iterations: Some(iterations as u64),
+                pct_depth: (case.checker == Checker::ShuttlePct).then_some(opts.pct_depth),
+                seed: Some(opts.seed),
+            },
+            schedule,
+        },
+    )
+}
+
+/// Replays `schedule` for `case` and returns the record of that one execution, with its
+/// timeline. The checker column reads `shuttle_replay`. A schedule that is not one shuttle
+/// printed is an error, not a panic.
+pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, String> {
+    let schedule: String = schedule.split_whitespace().collect();
+    let well_formed = !schedule.is_empty()
+        && schedule.len() % 2 == 0
+        && schedule.chars().all(|c| c.is_ascii_hexdigit());
+    let scheduler = well_formed
+        .then(|| run_captured(|| ReplayScheduler::new_from_encoded(&schedule)).ok())
+        .flatten()
+        .ok_or("not a shuttle schedule: paste the hex string a failing run printed (or @FILE)")?;
+    let body = cases::body(case.scenario, case.variant, case.flow, size)
+        .expect("every runnable case has a body");
+    let (panic, _, runs, seconds) = run(scheduler, body);
+    let (threads, operations) = cases::shape(case.scenario, &size);
+    let mut record = Record::conclude(
+        case,
+        RunResult {
+            panic,
+            steps: trace::finish(),
+            iterations: runs,
+            seconds,
+            bounds: Bounds {
+                threads,
+                operations,
+                preemption_bound: None,
+                exhaustive: false,
+                max_iterations: Some(1),
+                pct_depth: None,
+                seed: None,
+            },
+            schedule: Some(schedule),
+        },
+    );
+    record.checker = "shuttle_replay".to_string();
+    Ok(record)
+}

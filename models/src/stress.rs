@@ -1,0 +1,98 @@
+//! The stress harness: the storm on real std threads with the production cells, for a
+//! bounded number of iterations and a bounded time.
+//!
+//! Real threads exercise the production crates as they are (arc-swap's debt lists,
+//! crossbeam-epoch's collector) with real preemption and real memory ordering, which no
+//! model checker here does. Racy designs ([`swan_credstore::InPlace`],
+//! [`swan_credstore::NaiveSwap`]) are never run this way: on real threads their race is
+//! real undefined behaviour; their rows say `not_run`.
+
+use crate::capture::run_captured;
+use crate::cases::{self, Case};
+use crate::findings;
+use crate::record::{Bounds, Outcome, Record, RunResult};
+use crate::storm::StormSize;
+use std::time::{Duration, Instant};
+
+/// How to run the stress checker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StressOptions {
+    /// Storm executions at most.
+    pub iterations: u64,
+    /// Wall-clock budget per row; the run stops after the execution that exceeds it.
+    pub max_time: Duration,
+    /// The storm's size.
+    pub size: StormSize,
+}
+
+impl StressOptions {
+    /// The default: 8 vici × 8 IKE threads, 4 connections × 2 keys, 200 operations per
+    /// vici thread, 200 reads per IKE thread; up to 20 executions or 5 s per row.
+    pub const DEFAULT: StressOptions = StressOptions {
+        iterations: 20,
+        max_time: Duration::from_secs(5),
+        size: StormSize {
+            vici_threads: 8,
+            ike_threads: 8,
+            connections: 4,
+            keys_per_connection: 2,
+            reloads_per_thread: 200,
+            reads_per_thread: 200,
+            clear_every: 25,
+        },
+    };
+}
+
+/// Runs `case` (a `stress` row) with `opts`.
+pub fn check(case: &Case, opts: &StressOptions) -> Record {
+    let (threads, operations) = cases::shape(case.scenario, &opts.size);
+    let bounds = Bounds {
+        threads,
+        operations,
+        preemption_bound: None,
+        exhaustive: false,
+        max_iterations: Some(opts.iterations),
+        pct_depth: None,
+        seed: None,
+    };
+    if case.expected == Outcome::NotRun {
+        let mut record = Record::conclude(
+            case,
+            RunResult {
+                panic: None,
+                steps: Vec::new(),
+                iterations: 0,
+                seconds: 0.0,
+                bounds,
+                schedule: None,
+            },
+        );
+        record.outcome = Outcome::NotRun;
+        record.message =
+            Some("never run on real threads: its race would be real undefined behaviour".into());
+        return record;
+    }
+    let body = cases::body(case.scenario, case.variant, case.flow, opts.size)
+        .expect("every runnable case has a body");
+    findings::reset();
+    let start = Instant::now();
+    let mut runs = 0;
+    let result = run_captured(|| {
+        while runs < opts.iterations && start.elapsed() < opts.max_time {
+            runs += 1;
+            findings::set_iteration(runs);
+            body();
+        }
+    });
+    Record::conclude(
+        case,
+        RunResult {
+            panic: result.err(),
+            steps: Vec::new(),
+            iterations: runs,
+            seconds: start.elapsed().as_secs_f64(),
+            bounds,
+            schedule: None,
+        },
+    )
+}

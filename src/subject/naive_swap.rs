@@ -1,0 +1,78 @@
+//! [`NaiveSwap`]: an atomic pointer swap that frees the old identity at once — a
+//! negative control.
+
+use super::{MutableSubject, SubjectCell};
+use crate::heap::Tracked;
+use crate::identity::Identity;
+use crate::sync::{AtomicPtr, Ordering};
+use crate::trace;
+
+/// The subject as an `AtomicPtr`: the setter swaps in a new identity and frees the old
+/// one immediately.
+///
+/// # Guarantees
+/// None. The pointer itself is never torn (no data race on it), but a reader that loaded
+/// the old pointer just before the swap dereferences freed memory: a use-after-free, the
+/// very bug epoch reclamation and reference counting exist to prevent. Loom reports the
+/// read as unordered with the free; the oracle reports it under shuttle. Never run on real
+/// threads. Freed identities stay in an arena (as tombstones) until the cell drops.
+pub struct NaiveSwap {
+    ptr: AtomicPtr<Tracked<Identity>>,
+    // Boxed so that each identity keeps its address while the vector grows.
+    #[allow(clippy::vec_box)]
+    arena: std::sync::Mutex<Vec<Box<Tracked<Identity>>>>,
+}
+
+impl NaiveSwap {
+    fn alloc(&self, id: Identity) -> *mut Tracked<Identity> {
+        let mut boxed = Box::new(Tracked::identity(id));
+        let ptr: *mut Tracked<Identity> = &mut *boxed;
+        self.arena
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(boxed);
+        ptr
+    }
+}
+
+impl SubjectCell for NaiveSwap {
+    const NAME: &'static str = "naive_swap";
+
+    fn new(subject: Identity) -> Self {
+        let cell = NaiveSwap {
+            ptr: AtomicPtr::new(std::ptr::null_mut()),
+            arena: std::sync::Mutex::new(Vec::new()),
+        };
+        let p = cell.alloc(subject);
+        cell.ptr.store(p, Ordering::Release);
+        cell
+    }
+
+    fn read<R>(
+        &self,
+        op: &'static str,
+        owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
+        trace::step("load subject pointer (atomic)", || {
+            format!("{owner}.subject")
+        });
+        let p = self.ptr.load(Ordering::Acquire);
+        // SAFETY: every pointer stored points into `arena`, which outlives `self`.
+        unsafe { &*p }.read_traced(op, owner, f)
+    }
+}
+
+impl MutableSubject for NaiveSwap {
+    fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
+        let new = self.alloc(subject.clone());
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        // SAFETY: both point into `arena`.
+        let (old, new) = unsafe { (&*old, &*new) };
+        trace::step(
+            "set_subject (naive swap): swap, then free old at once",
+            || format!("{owner} subject {} := {}", old.label(), new.label()),
+        );
+        old.retire();
+    }
+}

@@ -1,0 +1,131 @@
+//! The storm under shuttle, as tests: PCT and random scheduling catch both racy designs
+//! through the use-after-free oracle, every fixed design passes every execution, and a
+//! failing schedule replays to the same failure.
+//!
+//! Run with `RUSTFLAGS="--cfg shuttle" cargo test --release` (or `cargo xtask test`).
+#![cfg(all(shuttle, not(loom)))]
+
+use std::sync::OnceLock;
+use swan_credstore_models::cases::{self, Case, Checker};
+use swan_credstore_models::record::{Outcome, Record};
+use swan_credstore_models::shuttle_check::{check, replay, ShuttleOptions};
+use swan_credstore_models::storm::StormSize;
+
+fn shuttle_cases() -> Vec<Case> {
+    cases::cases()
+        .into_iter()
+        .filter(cases::runnable_here)
+        .collect()
+}
+
+/// Every shuttle row, run once with the default budget and shared by the tests.
+fn records() -> &'static [(Case, Record)] {
+    static RECORDS: OnceLock<Vec<(Case, Record)>> = OnceLock::new();
+    RECORDS.get_or_init(|| {
+        shuttle_cases()
+            .into_iter()
+            .map(|c| {
+                let r = check(&c, &ShuttleOptions::DEFAULT);
+                (c, r)
+            })
+            .collect()
+    })
+}
+
+fn describe(r: &Record) -> String {
+    format!(
+        "{} × {} × {} [{}]: {:?} ({:?})",
+        r.scenario, r.variant, r.flow, r.checker, r.outcome, r.message
+    )
+}
+
+#[test]
+fn every_shuttle_row_has_its_expected_outcome() {
+    assert_eq!(records().len(), 22, "the shuttle matrix changed size");
+    let bad: Vec<String> = records()
+        .iter()
+        .filter(|(_, r)| !r.as_expected())
+        .map(|(_, r)| describe(r))
+        .collect();
+    assert!(bad.is_empty(), "mismatches:\n{}", bad.join("\n"));
+}
+
+/// The negative controls: both racy designs are caught by both schedulers, by the
+/// oracle (not by some other panic), with a timeline and a replayable schedule.
+#[test]
+fn racy_designs_are_caught_by_pct_and_random_through_the_oracle() {
+    for (case, r) in records()
+        .iter()
+        .filter(|(c, _)| c.expected == Outcome::Race)
+    {
+        assert!(matches!(case.variant, "in_place" | "naive_swap"));
+        assert_eq!(r.outcome, Outcome::Race, "{}", describe(r));
+        let msg = r.message.as_deref().unwrap();
+        assert!(
+            msg.starts_with("use-after-free: id#"),
+            "not the oracle: {msg}"
+        );
+        let first = r.first_failing.unwrap();
+        assert!(first <= ShuttleOptions::DEFAULT.iterations as u64);
+        let steps = r.counterexample.as_ref().unwrap();
+        assert!(steps.iter().any(|s| s.op == "USE-AFTER-FREE"));
+        assert!(
+            r.schedule.as_deref().is_some_and(|s| !s.is_empty()),
+            "no schedule"
+        );
+    }
+    let caught: Vec<(&str, Checker)> = records()
+        .iter()
+        .filter(|(_, r)| r.outcome == Outcome::Race)
+        .map(|(c, _)| (c.variant, c.checker))
+        .collect();
+    for variant in ["in_place", "naive_swap"] {
+        for checker in [Checker::ShuttlePct, Checker::ShuttleRandom] {
+            assert!(
+                caught.contains(&(variant, checker)),
+                "{variant} not caught by {checker:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fixed_designs_pass_every_execution_and_pre_fix_still_stores_duplicates() {
+    for (case, r) in records()
+        .iter()
+        .filter(|(c, _)| !matches!(c.variant, "in_place" | "naive_swap"))
+    {
+        let budget = ShuttleOptions::DEFAULT.iterations as u64;
+        assert_eq!(r.interleavings, budget, "{}: stopped early", describe(r));
+        match case.flow.name() {
+            "upstream_fix" => assert_eq!(r.outcome, Outcome::Pass, "{}", describe(r)),
+            _ => {
+                assert_eq!(r.outcome, Outcome::Duplicates, "{}", describe(r));
+                assert!(r.message.as_deref().unwrap().starts_with("duplicates: "));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_failing_schedule_replays_to_the_same_failure() {
+    let (case, r) = records()
+        .iter()
+        .find(|(c, r)| {
+            c.variant == "in_place"
+                && c.checker == Checker::ShuttlePct
+                && r.outcome == Outcome::Race
+        })
+        .expect("PCT catches in_place");
+    let again = replay(case, r.schedule.as_deref().unwrap(), StormSize::SHUTTLE).unwrap();
+    assert_eq!(again.checker, "shuttle_replay");
+    assert_eq!(again.outcome, Outcome::Race);
+    assert_eq!(
+        again.message, r.message,
+        "the replay must reproduce the same read of the same identity"
+    );
+    assert_eq!(again.counterexample, r.counterexample);
+    // Bad input is an error, not a panic.
+    assert!(replay(case, "not-a-schedule", StormSize::SHUTTLE).is_err());
+    assert!(replay(case, "00ff", StormSize::SHUTTLE).is_err());
+}
