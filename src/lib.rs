@@ -17,6 +17,7 @@
 //!   [`subject::Locked`], [`subject::CopyOnWrite`], [`subject::Immutable`] (the fix).
 //! * [`cert`] — `pubkey_cert_t`: raw-key certificates.
 //! * [`store`] — `mem_cred_t`: the shared, deduplicating store.
+//! * [`indexed_store`] — the same store semantics behind hash indexes (fixed subjects only).
 //! * [`vici`] — `load-conn` in both flows, `unload-conn`, `clear-creds`.
 //! * [`keyfile`] — PEM/DER SubjectPublicKeyInfo key files, as `pubkeys` names them.
 //! * [`swanctl`] — real `swanctl.conf` connections as model input, replayed in both flows.
@@ -26,6 +27,7 @@
 pub mod cert;
 pub mod heap;
 pub mod identity;
+pub mod indexed_store;
 pub mod keyfile;
 pub mod pubkey;
 pub mod store;
@@ -37,6 +39,7 @@ pub mod vici;
 
 pub use cert::{Census, CertRef, PubkeyCert};
 pub use identity::{Identity, MatchQuality};
+pub use indexed_store::{FixedSubject, IndexedStore};
 pub use pubkey::PublicKey;
 pub use store::{CertStore, CredentialStore};
 #[cfg(any(not(loom), crossbeam_loom))]
