@@ -23,15 +23,15 @@
 //! `cargo bench --bench lookup`; `cargo xtask bench` also regenerates
 //! `notes/performance.md` from the results.
 
-#![cfg_attr(loom, allow(unused))]
+#![cfg_attr(any(loom, shuttle), allow(unused))]
 
-#[cfg(loom)]
+#[cfg(any(loom, shuttle))]
 fn main() {}
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 criterion::criterion_main!(benches::group);
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 mod benches {
     use criterion::{black_box, BenchmarkId, Criterion};
     use std::time::Duration;

@@ -19,15 +19,15 @@
 //! `cargo bench --bench read_path`; `cargo xtask bench` also regenerates
 //! `notes/performance.md` from the results.
 
-#![cfg_attr(loom, allow(unused))]
+#![cfg_attr(any(loom, shuttle), allow(unused))]
 
-#[cfg(loom)]
+#[cfg(any(loom, shuttle))]
 fn main() {}
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 criterion::criterion_main!(benches::read_path);
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 mod benches {
     use criterion::{black_box, Criterion};
     use std::sync::atomic::{AtomicBool, Ordering};

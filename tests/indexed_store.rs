@@ -11,7 +11,7 @@
 //!   (`indexed_store::negative::SplitDedup`, dedup check and insert under separate locks) must be
 //!   caught as `duplicates` in `concurrent_reloads`.
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 mod against_the_list_store {
     use proptest::prelude::*;
     use swan_credstore::store::Found;
@@ -241,23 +241,29 @@ mod against_the_list_store {
     }
 }
 
-#[cfg(loom)]
+#[cfg(all(loom, not(crossbeam_loom)))]
 mod under_loom {
     use swan_credstore::indexed_store::negative;
     use swan_credstore::{CertStore, CredentialStore, Flow, Immutable, IndexedStore, Vici};
-    use swan_credstore_models::cases::{body_for, Case, SCENARIOS};
+    use swan_credstore_models::cases::{body_for, Case, Checker, LOOM_SCENARIOS};
     use swan_credstore_models::loom_check::{check_body, LoomOptions};
     use swan_credstore_models::record::{Outcome, Record};
+    use swan_credstore_models::storm::StormSize;
 
     fn check<S: CertStore<Immutable>>(scenario: &'static str, expected: Outcome) -> Record {
         let case = Case {
             scenario,
             variant: S::NAME,
             flow: Flow::UpstreamFix,
+            checker: Checker::Loom,
             expected,
         };
-        let body = body_for::<Immutable, S>(scenario, Vici::<Immutable, S>::load_conn_upstream_fix)
-            .expect("known scenario");
+        let body = body_for::<Immutable, S>(
+            scenario,
+            Vici::<Immutable, S>::load_conn_upstream_fix,
+            StormSize::SHUTTLE,
+        )
+        .expect("known scenario");
         check_body(
             &case,
             body,
@@ -270,7 +276,7 @@ mod under_loom {
 
     #[test]
     fn indexed_store_passes_every_scenario_like_the_list_store() {
-        for scenario in SCENARIOS {
+        for scenario in LOOM_SCENARIOS {
             let indexed = check::<IndexedStore<Immutable>>(scenario, Outcome::Pass);
             let list = check::<CredentialStore<Immutable>>(scenario, Outcome::Pass);
             eprintln!(
