@@ -3,7 +3,7 @@
 //! strongSwan frees an `identification_t` with `destroy()` while other threads may
 //! still hold its address. Rust will not let safe code do that, so the model makes the
 //! free *observable* instead of real: a [`Tracked`] value lives in a facade
-//! [`UnsafeCell`](crate::sync::UnsafeCell) flag beside the value marks it freed (a
+//! [`crate::sync::UnsafeCell`] flag beside the value marks it freed (a
 //! tombstone); the value's memory stays valid until the `Tracked` itself is dropped.
 //!
 //! * Freeing ([`Tracked::retire`], or dropping a `Tracked`) is a *write* to that cell;

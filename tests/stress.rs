@@ -24,7 +24,7 @@ fn stress_rows_have_their_expected_outcomes() {
         .into_iter()
         .filter(|c| c.checker == Checker::Stress)
         .collect();
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), 12);
     for case in rows {
         let r = check(&case, &opts);
         assert!(

@@ -5,6 +5,7 @@ use crate::negative::LeakyCow;
 use crate::record::Outcome;
 use crate::scenarios::{self, Reader};
 use crate::storm::{self, StormSize};
+use swan_credstore::indexed_store::{negative::SplitDedup, IndexedStore};
 #[cfg(any(not(loom), crossbeam_loom))]
 use swan_credstore::Epoch;
 use swan_credstore::{
@@ -22,15 +23,19 @@ pub const LOOM_SCENARIOS: [&str; 4] = [
 /// The large scenario for shuttle and real threads.
 pub const STORM: &str = "storm";
 
-/// Variant names, in matrix order (negative controls last).
-pub const VARIANTS: [&str; 7] = [
+/// Variant names, in matrix order (negative controls last). `indexed_store` is the
+/// upstream design (an `Immutable` subject) in the hash-indexed store; its negative
+/// control `split_dedup` checks for duplicates and inserts in separate critical sections.
+pub const VARIANTS: [&str; 9] = [
     "in_place",
     "locked",
     "copy_on_write",
     "epoch",
     "immutable",
+    "indexed_store",
     "naive_swap",
     "leaky_cow",
+    "split_dedup",
 ];
 
 /// The checkers, by matrix spelling.
@@ -142,7 +147,13 @@ pub fn expected(scenario: &str, variant: &str, flow: Flow, checker: Checker) -> 
     use Outcome::*;
     let racy = matches!(variant, "in_place" | "naive_swap");
     match (variant, flow) {
-        ("immutable", Flow::PreFix) => return None,
+        ("immutable" | "indexed_store", Flow::PreFix) => return None,
+        ("split_dedup", Flow::UpstreamFix)
+            if scenario == "concurrent_reloads" && checker == Checker::Loom =>
+        {
+            return Some(Duplicates)
+        }
+        ("split_dedup", _) => return None,
         ("leaky_cow", Flow::PreFix) if scenario == "reload_vs_clear" => return Some(Leak),
         ("leaky_cow", _) => return None,
         _ => {}
@@ -221,6 +232,16 @@ pub fn body(scenario: &str, variant: &str, flow: Flow, size: StormSize) -> Optio
         "immutable" if flow == Flow::UpstreamFix => {
             body_for::<Immutable, _>(scenario, Vici::<Immutable>::load_conn_upstream_fix, size)
         }
+        "indexed_store" if flow == Flow::UpstreamFix => body_for(
+            scenario,
+            Vici::<Immutable, IndexedStore<Immutable>>::load_conn_upstream_fix,
+            size,
+        ),
+        "split_dedup" if flow == Flow::UpstreamFix => body_for(
+            scenario,
+            Vici::<Immutable, SplitDedup<Immutable>>::load_conn_upstream_fix,
+            size,
+        ),
         _ => None,
     }
 }

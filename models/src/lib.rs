@@ -6,6 +6,7 @@
 //!   outcome.
 //! * [`record`] — verdict records and the classification of failure messages.
 //! * [`render`] — the matrix and counterexample timelines as text.
+//! * [`report`] — `notes/results.md`: matrix, Mermaid diagrams, timelines, timings.
 //! * `loom_check` (with `--cfg loom`) — the exhaustive loom harness.
 //! * [`storm`] — the large scenario for shuttle and real threads.
 //! * [`findings`] — duplicates recorded without stopping the checker.
@@ -23,6 +24,7 @@ pub mod loom_check;
 pub mod negative;
 pub mod record;
 pub mod render;
+pub mod report;
 pub mod scenarios;
 #[cfg(all(shuttle, not(loom)))]
 pub mod shuttle_check;

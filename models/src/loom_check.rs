@@ -53,6 +53,9 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
     // Name source locations in loom's causality-violation reports.
     builder.location = true;
     let bound = builder.preemption_bound;
+    // LOOM_MAX_DURATION / LOOM_MAX_PERMUTATIONS make loom stop early and return as if
+    // it had finished: such a run is never called exhaustive.
+    let limited = builder.max_duration.is_some() || builder.max_permutations.is_some();
 
     let count = Arc::new(AtomicU64::new(0));
     let counter = count.clone();
@@ -70,7 +73,11 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
         })
     });
     let seconds = start.elapsed().as_secs_f64();
-    let (threads, operations) = cases::shape(case.scenario, &StormSize::SHUTTLE);
+    let (threads, mut operations) = cases::shape(case.scenario, &StormSize::SHUTTLE);
+    if limited {
+        operations
+            .push_str(" (limited by LOOM_MAX_DURATION/LOOM_MAX_PERMUTATIONS: not exhaustive)");
+    }
     Record::conclude(
         case,
         RunResult {
@@ -82,7 +89,7 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
                 threads,
                 operations,
                 preemption_bound: bound,
-                exhaustive: bound.is_none(),
+                exhaustive: bound.is_none() && !limited,
                 max_iterations: None,
                 pct_depth: None,
                 seed: None,

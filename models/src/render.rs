@@ -188,6 +188,23 @@ const CONTEXT: usize = 6;
 /// Steps shown at the end of a shortened timeline.
 const TAIL: usize = 20;
 
+/// The steps a printed timeline shows. Long timelines (shuttle's storm runs thousands of
+/// steps) keep the flagged steps with a little context, and the tail; the whole timeline
+/// is in the JSON record.
+pub fn shown_steps(r: &Record) -> Vec<usize> {
+    let steps = r.counterexample.as_deref().unwrap_or(&[]);
+    let flagged = flagged(r);
+    steps
+        .iter()
+        .map(|s| s.seq)
+        .filter(|&seq| {
+            steps.len() <= TIMELINE_MAX
+                || seq + TAIL > steps.len()
+                || flagged.iter().any(|f| seq + CONTEXT >= *f && seq <= *f)
+        })
+        .collect()
+}
+
 /// A counterexample as a readable timeline.
 pub fn timeline(r: &Record) -> String {
     let mut out = String::new();
@@ -231,16 +248,10 @@ pub fn timeline(r: &Record) -> String {
     }
     let flagged = flagged(r);
     let width = names.iter().map(String::len).max().unwrap_or(4);
-    // Long timelines (shuttle's storm runs thousands of steps): the flagged steps with a
-    // little context, and the tail; the whole timeline is in the JSON record.
-    let shown = |seq: usize| {
-        steps.len() <= TIMELINE_MAX
-            || seq + TAIL > steps.len()
-            || flagged.iter().any(|f| seq + CONTEXT >= *f && seq <= *f)
-    };
+    let shown = shown_steps(r);
     let mut skipped = 0;
     for s in steps.iter().filter(|s| s.op != "spawn") {
-        if !shown(s.seq) {
+        if !shown.contains(&s.seq) {
             skipped += 1;
             continue;
         }

@@ -145,7 +145,7 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
 pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, String> {
     let schedule: String = schedule.split_whitespace().collect();
     let well_formed = !schedule.is_empty()
-        && schedule.len() % 2 == 0
+        && schedule.len().is_multiple_of(2)
         && schedule.chars().all(|c| c.is_ascii_hexdigit());
     let scheduler = well_formed
         .then(|| run_captured(|| ReplayScheduler::new_from_encoded(&schedule)).ok())

@@ -5,6 +5,8 @@
 //!   verdict matrix with a timeline for each counterexample.
 //! * `cargo xtask replay <scenario> <variant> <schedule>` — replays a failing shuttle run.
 //! * `cargo xtask stress [--json]` — the real-thread stress rows alone.
+//! * `cargo xtask report` — writes notes/results.md and the generated part of
+//!   notes/designs.md.
 //! * `cargo xtask test` — the test command: fmt, clippy and tests in the std, loom,
 //!   crossbeam_loom and shuttle builds (what `.ci/run` runs).
 //! * `cargo xtask predict --swanctl <file> --reloads N [--clear-every K] [--json]` — the
@@ -12,10 +14,12 @@
 //! * `cargo xtask leak [--out DIR]` — the growth report (table + SVG).
 
 mod bench;
+mod bench_checkers;
 mod cargo;
 mod heapcount;
 mod leak;
 mod predict;
+mod report;
 mod testcmd;
 mod verify;
 
@@ -38,6 +42,13 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Replay a failing shuttle schedule and print its timeline.
     Replay(verify::ReplayArgs),
+    /// Measure what each design costs to verify: loom at preemption bounds 1, 2, 3 and
+    /// unbounded; shuttle's first failure over 100 seeds. Writes target/reports/checkers.md.
+    BenchCheckers(bench_checkers::BenchCheckersArgs),
+    /// Run every checker and write notes/results.md (matrix, Mermaid diagrams, timelines,
+    /// timings), the growth plot under notes/figures/, and the generated table of
+    /// notes/designs.md.
+    Report(report::ReportArgs),
     /// Run the real-thread stress rows (production cells, both flows).
     Stress {
         /// Print JSON records instead of the matrix.
@@ -62,6 +73,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args),
         Command::Replay(args) => verify::replay(&args),
+        Command::Report(args) => report::run(&args),
+        Command::BenchCheckers(args) => bench_checkers::run(&args),
         Command::Stress { json } => verify::stress(json),
         Command::Test => testcmd::run(),
         Command::Predict(args) => predict::run(&args),

@@ -39,6 +39,11 @@ const STEPS: &[Step] = &[
         args: CLIPPY,
     },
     Step {
+        label: "docs (std, rustdoc -D warnings)",
+        build: STD,
+        args: &["doc", "--no-deps", "--workspace"],
+    },
+    Step {
         label: "tests (std)",
         build: STD,
         args: &["test", "--workspace"],
@@ -80,7 +85,11 @@ pub fn run() -> Result<bool, String> {
     let (mut passed, mut failed, mut ok) = (0u64, 0u64, true);
     for step in STEPS {
         eprintln!("\n=== xtask test: {} ===", step.label);
-        let out = cargo(step.build, step.args)
+        let mut cmd = cargo(step.build, step.args);
+        if step.args[0] == "doc" {
+            cmd.env("RUSTDOCFLAGS", "-D warnings");
+        }
+        let out = cmd
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| format!("cannot run cargo: {e}"))?;

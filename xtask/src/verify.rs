@@ -34,6 +34,15 @@ pub struct VerifyArgs {
 
 /// Runs the checker binary of `build` with `args` and parses its records.
 pub fn checker(build: Build, args: &[String]) -> Result<Vec<Record>, String> {
+    checker_with_env(build, args, &[])
+}
+
+/// [`checker`] with extra environment variables (loom's `LOOM_*` settings).
+pub fn checker_with_env(
+    build: Build,
+    args: &[String],
+    env: &[(&str, String)],
+) -> Result<Vec<Record>, String> {
     let mut all = vec![
         "run",
         "--quiet",
@@ -50,7 +59,9 @@ pub fn checker(build: Build, args: &[String]) -> Result<Vec<Record>, String> {
         build.name,
         build.target_subdir.unwrap_or(".")
     );
-    let out = cargo(build, &all)
+    let mut cmd = cargo(build, &all);
+    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    let out = cmd
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
