@@ -1,0 +1,396 @@
+//! The exercises of `notes/exercises.md`: each test proves that the solution in
+//! `notes/solutions/` does what its exercise asks.
+//!
+//! Loom tests run in the `--cfg loom` build (`RUSTFLAGS="--cfg loom" cargo test --release
+//! --test exercises`), std tests in the plain build; the solution code is included from
+//! `notes/solutions/` so that CI checks exactly what the notes show.
+
+// The solutions' code, exactly as the notes show it.
+#[cfg(all(loom, not(crossbeam_loom)))]
+#[path = "../notes/solutions/clear_then_set.rs"]
+mod clear_then_set;
+#[cfg(any(all(loom, not(crossbeam_loom)), not(any(loom, shuttle))))]
+#[path = "../notes/solutions/half_applied_fix.rs"]
+mod half_applied_fix;
+// `HalfLocked` is racy by design and never runs on real threads.
+#[cfg(any(all(loom, not(crossbeam_loom)), not(any(loom, shuttle))))]
+#[cfg_attr(not(loom), allow(dead_code))]
+#[path = "../notes/solutions/my-cell/src/lib.rs"]
+mod my_cell;
+
+/// Exercises 1–4 under loom.
+#[cfg(all(loom, not(crossbeam_loom)))]
+mod under_loom {
+    use super::clear_then_set::ClearThenSet;
+    use super::half_applied_fix::load_conn_half_fixed;
+    use super::my_cell::{HalfLocked, SnapshotCell};
+    use swan_credstore::{Flow, Immutable, LoadFn, SubjectCell, Vici};
+    use swan_credstore_models::cases::{self, body_for, Case, Checker};
+    use swan_credstore_models::loom_check::{check, check_body, LoomOptions};
+    use swan_credstore_models::record::{Outcome, Record};
+    use swan_credstore_models::render;
+    use swan_credstore_models::storm::StormSize;
+
+    fn opts(preemption_bound: Option<usize>) -> LoomOptions {
+        LoomOptions {
+            preemption_bound,
+            record: true,
+        }
+    }
+
+    /// A matrix row under loom with the given preemption bound.
+    fn row(scenario: &str, variant: &str, bound: Option<usize>) -> Record {
+        let case = cases::cases()
+            .into_iter()
+            .find(|c| {
+                c.checker == Checker::Loom
+                    && c.scenario == scenario
+                    && c.variant == variant
+                    && c.flow == Flow::PreFix
+            })
+            .unwrap_or_else(|| panic!("no loom row {scenario} × {variant} × pre_fix"));
+        check(&case, &opts(bound))
+    }
+
+    /// A cell or flow from outside the matrix, under loom.
+    fn custom<C: SubjectCell>(
+        scenario: &'static str,
+        load: LoadFn<C>,
+        flow: Flow,
+        expected: Outcome,
+        bound: Option<usize>,
+    ) -> Record {
+        let case = Case {
+            scenario,
+            variant: C::NAME,
+            flow,
+            checker: Checker::Loom,
+            expected,
+        };
+        let body = body_for::<C, _>(scenario, load, StormSize::SHUTTLE).expect("known scenario");
+        check_body(&case, body, &opts(bound))
+    }
+
+    /// Exercise 1: the strongSwan race is found with no preemption at all, in the first
+    /// execution, whatever the bound.
+    #[test]
+    fn ex1_smallest_bound_for_the_in_place_race_is_zero() {
+        for bound in [Some(0), Some(1), Some(2), None] {
+            let r = row("reload_vs_lookup", "in_place", bound);
+            assert_eq!(r.outcome, Outcome::Race, "bound {bound:?}");
+            assert!(r
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("Causality violation"));
+            assert_eq!(r.first_failing, Some(1), "bound {bound:?}");
+            assert_eq!(r.interleavings, 1, "bound {bound:?}");
+            assert_eq!(r.bounds.preemption_bound, bound);
+        }
+    }
+
+    /// Exercise 1: what the bound trades — a passing row explores more interleavings as
+    /// the bound grows, and at bound 0 a pass rests on one single execution.
+    #[test]
+    fn ex1_interleavings_of_a_pass_grow_with_the_bound() {
+        let counts: Vec<u64> = [Some(0), Some(1), Some(2), Some(3), None]
+            .into_iter()
+            .map(|b| {
+                let r = row("reload_vs_lookup", "locked", b);
+                assert_eq!(r.outcome, Outcome::Pass, "bound {b:?}");
+                assert_eq!(r.bounds.exhaustive, b.is_none());
+                r.interleavings
+            })
+            .collect();
+        println!("ex1: locked × reload_vs_lookup interleavings at bounds 0, 1, 2, 3, unbounded: {counts:?}");
+        assert_eq!(counts[0], 1, "bound 0: one execution, no preemption");
+        assert!(
+            counts.windows(2).all(|w| w[0] < w[1]),
+            "counts must grow with the bound: {counts:?}"
+        );
+    }
+
+    /// Exercise 1, part 3: an atomicity violation needs one preemption — invisible at
+    /// bound 0, found at bound 1 and without a bound.
+    #[test]
+    fn ex1_clear_then_set_needs_one_preemption() {
+        let load: LoadFn<ClearThenSet> = Vici::<ClearThenSet>::load_conn_pre_fix;
+        let at = |b| custom("reload_vs_list_certs", load, Flow::PreFix, Outcome::Race, b);
+        let zero = at(Some(0));
+        assert_eq!(zero.outcome, Outcome::Pass, "{:?}", zero.message);
+        assert_eq!(zero.interleavings, 1);
+        for bound in [Some(1), None] {
+            let r = at(bound);
+            assert_eq!(r.outcome, Outcome::Race, "bound {bound:?}");
+            let msg = r.message.as_deref().unwrap();
+            assert!(msg.starts_with("torn read:"), "{msg}");
+            assert!(msg.contains("%any"), "{msg}");
+            assert!(r.first_failing.unwrap() > 1);
+            println!(
+                "ex1: clear_then_set at bound {bound:?}: race at interleaving #{}",
+                r.first_failing.unwrap()
+            );
+        }
+    }
+
+    /// The race of exercise 1, part 3, alone: used by `notes/reading-loom.md` to show how
+    /// loom's checkpoint file re-runs one failing interleaving. Without loom's
+    /// environment variables it is an ordinary check; run it alone (`--exact`) with
+    /// `LOOM_CHECKPOINT_FILE` and `LOOM_CHECKPOINT_INTERVAL=1` twice: the first run
+    /// stores the failing execution's path, the second starts from it and fails at once.
+    #[test]
+    fn ex1_clear_then_set_alone() {
+        let r = custom(
+            "reload_vs_list_certs",
+            Vici::<ClearThenSet>::load_conn_pre_fix,
+            Flow::PreFix,
+            Outcome::Race,
+            None,
+        );
+        assert_eq!(r.outcome, Outcome::Race, "{:?}", r.message);
+        println!(
+            "race at interleaving #{} ({} explored)\n{}",
+            r.first_failing.unwrap(),
+            r.interleavings,
+            render::timeline(&r)
+        );
+    }
+
+    /// Exercise 2: the user's own cell passes the reader scenarios, its broken variant is
+    /// caught, and no cell can stop the pre-fix flow's duplicates.
+    #[test]
+    fn ex2_own_cell_passes_and_its_broken_variant_races() {
+        for scenario in ["reload_vs_lookup", "reload_vs_list_certs"] {
+            let good = custom(
+                scenario,
+                Vici::<SnapshotCell>::load_conn_pre_fix,
+                Flow::PreFix,
+                Outcome::Pass,
+                None,
+            );
+            assert_eq!(good.outcome, Outcome::Pass, "{:?}", good.message);
+            assert!(good.bounds.exhaustive && good.interleavings > 1);
+            println!(
+                "ex2: my_snapshot × {scenario}: pass, {} interleavings",
+                good.interleavings
+            );
+            let bad = custom(
+                scenario,
+                Vici::<HalfLocked>::load_conn_pre_fix,
+                Flow::PreFix,
+                Outcome::Race,
+                None,
+            );
+            assert_eq!(bad.outcome, Outcome::Race);
+            assert!(bad
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("Causality violation"));
+        }
+        let dup = custom(
+            "concurrent_reloads",
+            Vici::<SnapshotCell>::load_conn_pre_fix,
+            Flow::PreFix,
+            Outcome::Duplicates,
+            None,
+        );
+        assert_eq!(dup.outcome, Outcome::Duplicates);
+    }
+
+    /// Exercise 3: the half-applied fix stores duplicates even with immutable certs, and
+    /// `concurrent_reloads` classifies it so; the real fix passes the same scenario.
+    #[test]
+    fn ex3_half_applied_fix_is_caught_as_duplicates() {
+        let broken = custom(
+            "concurrent_reloads",
+            load_conn_half_fixed::<Immutable, _>,
+            Flow::UpstreamFix,
+            Outcome::Duplicates,
+            None,
+        );
+        assert_eq!(broken.outcome, Outcome::Duplicates, "{:?}", broken.message);
+        let msg = broken.message.as_deref().unwrap();
+        assert!(
+            msg.starts_with("duplicates: 2 objects stored for 1 key(s)"),
+            "{msg}"
+        );
+        assert!(broken.bounds.exhaustive);
+        println!(
+            "ex3: half-applied fix × concurrent_reloads: duplicates at interleaving #{} of {}",
+            broken.first_failing.unwrap(),
+            broken.interleavings
+        );
+        let fixed = custom(
+            "concurrent_reloads",
+            Vici::<Immutable>::load_conn_upstream_fix,
+            Flow::UpstreamFix,
+            Outcome::Pass,
+            None,
+        );
+        assert_eq!(fixed.outcome, Outcome::Pass);
+    }
+
+    /// One step of a timeline: (seq, thread, "op: detail").
+    type Step = (usize, String, String);
+
+    /// The steps of the timeline pasted in `notes/exercises.md` for exercise 4, and which
+    /// of them carry `>>`.
+    fn pasted_timeline() -> (Vec<Step>, Vec<usize>) {
+        let md = include_str!("../notes/exercises.md");
+        let start = md
+            .find("<!-- exercise-4-timeline")
+            .expect("exercise 4's timeline marker");
+        let block = &md[start..];
+        let block = &block[block.find("```text").expect("a text block") + 7..];
+        let block = &block[..block.find("```").expect("end of block")];
+        let (mut steps, mut marked) = (Vec::new(), Vec::new());
+        for line in block.lines() {
+            let t = line.trim_start();
+            let (mark, t) = match t.strip_prefix(">>") {
+                Some(rest) => (true, rest.trim_start()),
+                None => (false, t),
+            };
+            let mut parts = t.splitn(2, char::is_whitespace);
+            let Some(Ok(seq)) = parts.next().map(str::parse::<usize>) else {
+                continue;
+            };
+            let rest = parts.next().unwrap_or("").trim_start();
+            let (thread, what) = rest.split_once(char::is_whitespace).unwrap();
+            steps.push((seq, thread.to_string(), what.trim().to_string()));
+            if mark {
+                marked.push(seq);
+            }
+        }
+        (steps, marked)
+    }
+
+    /// Exercise 4: the pasted counterexample is what the checker produces today, the
+    /// racing pair is the one the solution names (steps 22 and 32), and the store's lock
+    /// was held by the reader and released by the writer before its write.
+    #[test]
+    fn ex4_the_pasted_counterexample_and_its_racing_pair() {
+        let r = row("reload_vs_list_certs", "in_place", None);
+        assert_eq!(r.outcome, Outcome::Race);
+        let steps: Vec<Step> = r
+            .counterexample
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|s| s.op != "spawn")
+            .map(|s| (s.seq, s.thread.clone(), format!("{}: {}", s.op, s.detail)))
+            .map(|(n, t, w)| (n, t, w.trim().to_string()))
+            .collect();
+        let (pasted, marked) = pasted_timeline();
+        assert_eq!(
+            pasted, steps,
+            "the timeline in notes/exercises.md is stale: regenerate it"
+        );
+        assert_eq!(marked, render::flagged(&r), "the >> marks");
+        assert_eq!(marked, vec![28, 32]);
+
+        // loom's report: the write is the pointer store of set_subject, the read the
+        // pointer load of a reader — the two lines of src/subject/in_place.rs.
+        let msg = r.message.as_deref().unwrap();
+        let src = include_str!("../src/subject/in_place.rs");
+        let line_of = |needle: &str| {
+            src.lines()
+                .position(|l| l.contains(needle))
+                .map(|i| i + 1)
+                .unwrap_or_else(|| panic!("{needle} not in in_place.rs"))
+        };
+        let write_line = line_of("self.current.with_mut(|p| unsafe { *p = new });");
+        let read_line = line_of("let ptr = self.current.with(|p| unsafe { *p });");
+        assert!(
+            msg.contains(&format!(
+                "write: thread #1 @ src/subject/in_place.rs:{write_line}:"
+            )),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!(
+                "read: thread #2 @ src/subject/in_place.rs:{read_line}:"
+            )),
+            "{msg}"
+        );
+
+        let step = |seq: usize| steps.iter().find(|s| s.0 == seq).unwrap();
+        // The racing pair the solution names.
+        let (_, t, w) = step(22);
+        assert_eq!(t, "vici-reload");
+        assert!(w.starts_with("set_subject: store clone: cert#4 subject := id#6"));
+        let (_, t, w) = step(32);
+        assert_eq!(t, "vici-list-certs");
+        assert_eq!(w, "load subject pointer: cert#4.subject");
+        // They are the last write of the writer and the last read of the reader to
+        // cert#4's subject pointer.
+        assert!(!steps
+            .iter()
+            .any(|s| s.0 > 22 && s.1 == "vici-reload" && s.2.starts_with("set_subject")));
+        // Why the store's lock does not order them: the reader holds the store's read
+        // lock (step 29) before it reads; the writer's last store operation
+        // (add_cert_ref, steps 13–18) ended before its write at step 22.
+        assert_eq!(step(29).2, "list-certs: take read lock:");
+        let last_store_op = steps
+            .iter()
+            .filter(|s| s.1 == "vici-reload" && s.2.starts_with("add_cert_ref"))
+            .map(|s| s.0)
+            .max()
+            .unwrap();
+        assert_eq!(last_store_op, 18);
+        // Nothing overlapped: the reload finished (28) before list-certs began (29).
+        assert!(steps
+            .iter()
+            .filter(|s| s.1 == "vici-reload")
+            .all(|s| s.0 <= 28));
+    }
+}
+
+/// The std build: the exercises' solutions on real threads and in sequence.
+#[cfg(not(any(loom, shuttle)))]
+mod std_build {
+    use super::half_applied_fix::load_conn_half_fixed;
+    use super::my_cell::SnapshotCell;
+    use swan_credstore::{CertStore, Identity, Immutable, Vici};
+    use swan_credstore_models::scenarios::{self, connection, Reader};
+
+    /// Exercise 2: the correct user cell also runs on real threads.
+    #[test]
+    fn ex2_snapshot_cell_on_real_threads() {
+        for _ in 0..50 {
+            scenarios::reload_vs_reader(Vici::<SnapshotCell>::load_conn_pre_fix, Reader::IkeLookup);
+            scenarios::reload_vs_reader(Vici::<SnapshotCell>::load_conn_pre_fix, Reader::ListCerts);
+            scenarios::reload_vs_clear(Vici::<SnapshotCell>::load_conn_upstream_fix);
+        }
+    }
+
+    /// Exercise 3: the half-applied fix stores one stale key-id object per key (flat, not
+    /// growing), visible in list-certs; the real fix stores one; pre-fix grows.
+    #[test]
+    fn ex3_half_applied_fix_in_sequence() {
+        let spec = connection();
+        let half = Vici::<Immutable>::new();
+        let fixed = Vici::<Immutable>::new();
+        let pre = Vici::<SnapshotCell>::new();
+        for _ in 0..=10 {
+            load_conn_half_fixed(&half, &spec);
+            fixed.load_conn_upstream_fix(&spec);
+            pre.load_conn_pre_fix(&spec);
+        }
+        assert_eq!(half.store().stored_objects(), 2);
+        assert_eq!(fixed.store().stored_objects(), 1);
+        assert_eq!(pre.store().stored_objects(), 11);
+        let listed: Vec<Identity> = half
+            .store()
+            .list_certs()
+            .iter()
+            .map(|c| c.subject())
+            .collect();
+        assert_eq!(listed.len(), 2, "list-certs shows the stale object");
+        assert!(listed.iter().any(|s| matches!(s, Identity::KeyId(_))));
+        assert!(listed.iter().any(|s| s.equals(&scenarios::peer_id())));
+        // The configuration references the id-subject object, not the stale one.
+        let certs = half.connection_certs(&spec.name).unwrap();
+        assert!(certs[0].subject().equals(&scenarios::peer_id()));
+    }
+}
