@@ -12,6 +12,8 @@
 //! * `cargo xtask predict --swanctl <file> --reloads N [--clear-every K] [--json]` — the
 //!   model's figures for a real swanctl configuration, both flows.
 //! * `cargo xtask leak [--out DIR]` — the growth report (table + SVG).
+//! * `cargo xtask real-race` — helgrind on the real daemons (5.9.8 and 6.0.1), next to
+//!   the model's rows.
 
 mod bench;
 mod bench_checkers;
@@ -19,6 +21,7 @@ mod cargo;
 mod heapcount;
 mod leak;
 mod predict;
+mod real;
 mod report;
 mod testcmd;
 mod verify;
@@ -49,6 +52,10 @@ enum Command {
     /// timings), the growth plot under notes/figures/, and the generated table of
     /// notes/designs.md.
     Report(report::ReportArgs),
+    /// The race on the real daemons: helgrind on Debian's stock charon 5.9.8 (pre-fix)
+    /// and 6.0.1 (fixed) while vici clients reload and list; real rows next to the
+    /// model's. Needs root; writes target/reports/real-race.json.
+    RealRace(real::RealRaceArgs),
     /// Run the real-thread stress rows (production cells, both flows).
     Stress {
         /// Print JSON records instead of the matrix.
@@ -75,6 +82,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => verify::replay(&args),
         Command::Report(args) => report::run(&args),
         Command::BenchCheckers(args) => bench_checkers::run(&args),
+        Command::RealRace(args) => real::run(&args),
         Command::Stress { json } => verify::stress(json),
         Command::Test => testcmd::run(),
         Command::Predict(args) => predict::run(&args),

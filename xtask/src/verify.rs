@@ -30,6 +30,10 @@ pub struct VerifyArgs {
     /// shuttle: 1,000 executions per row instead of 100.
     #[arg(long)]
     full: bool,
+    /// Also show the real daemons' rows (checker `real_helgrind`) saved by
+    /// `cargo xtask real-race` (or the real_race test) in target/reports/real-race.json.
+    #[arg(long)]
+    real: bool,
 }
 
 /// Runs the checker binary of `build` with `args` and parses its records.
@@ -123,6 +127,13 @@ pub fn run(args: &VerifyArgs) -> Result<bool, String> {
     let mut records = Vec::new();
     for build in builds_for(args.checker.as_deref(), args.variant.as_deref()) {
         records.extend(checker(build, &forwarded)?);
+    }
+    if args.real {
+        records.extend(crate::real::saved_records()?.into_iter().filter(|r| {
+            args.scenario.as_ref().is_none_or(|s| *s == r.scenario)
+                && args.variant.as_ref().is_none_or(|v| *v == r.variant)
+                && args.flow.as_ref().is_none_or(|f| *f == r.flow)
+        }));
     }
     if records.is_empty() {
         return Err("no row matches that selection".to_string());

@@ -1,0 +1,59 @@
+//! Real strongSwan daemons next to the model.
+//!
+//! * [`provision`] — installs Debian bookworm's strongSwan 5.9.8 (pre-fix) on the host
+//!   and builds a cached minimal Debian trixie root with strongSwan 6.0.1 (fixed);
+//!   installs valgrind on both.
+//! * [`daemon`] — a private work folder per run and a charon started by hand in its own
+//!   network namespace (trixie's inside its root), optionally under helgrind; stopped
+//!   by PID whatever happens.
+//! * [`vici`] — a blocking facade over the `rsvici` client: `load-conn` built from the
+//!   model's parsed swanctl configuration, `list-certs`, `clear-creds`.
+//! * [`scan`] — counting the raw public keys in charon's credential store by reading
+//!   its memory (/proc/PID/mem), for both releases.
+//! * [`helgrind`] — parsing helgrind's XML and classifying its reports.
+//! * [`race`] — the race run: one reloading client, two listing clients, under
+//!   helgrind, concluded as matrix records (checker `real_helgrind`).
+//!
+//! Everything here needs root (apt-get, debootstrap, chroot, unshare, /proc/PID/mem).
+//! See notes/real-daemon.md.
+
+pub mod daemon;
+pub mod helgrind;
+pub mod provision;
+pub mod race;
+pub mod scan;
+pub mod vici;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// The workspace's `target/` folder (caches, reports).
+pub fn target_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("charon/ lives in the workspace")
+        .join("target")
+}
+
+/// Runs `cmd` with no standard input and returns its output.
+pub fn run(cmd: &mut Command) -> Result<Output, String> {
+    let shown = format!("{cmd:?}");
+    cmd.stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {shown}: {e}"))
+}
+
+/// Runs `cmd`; its standard output, or an error with both outputs when it fails.
+pub fn run_ok(cmd: &mut Command) -> Result<String, String> {
+    let shown = format!("{cmd:?}");
+    let out = run(cmd)?;
+    if !out.status.success() {
+        return Err(format!(
+            "{shown} failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1,0 +1,460 @@
+//! The race on the real daemons: charon under helgrind while one vici client reloads a
+//! raw-key connection with an id (`load-conn`) and two list certificates
+//! (`list-certs`, type pubkey), concluded as a matrix [`Record`] with checker
+//! `real_helgrind`.
+//!
+//! Bounds: the pre-fix daemon runs until helgrind's XML holds a relevant report
+//! (polled every 200 ms) or `max_seconds` pass; the fixed daemon runs at least
+//! `min_seconds` and at least as many operations as the pre-fix run did, at most
+//! `max_seconds`. `interleavings` in the record is the number of vici operations the
+//! clients completed (reloads + listings); `seconds` is the time from the start of the
+//! hammering to the first relevant report (race) or the whole hammering (pass).
+
+use crate::daemon::{Charon, Options, Release, Work};
+use crate::helgrind::{self, Class, Report, Symbols};
+use crate::vici::{load_conn_message, Message};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use swan_credstore::swanctl::Config;
+use swan_credstore_models::record::{Bounds, Outcome, Record, StepRecord};
+
+/// The model scenario the real run corresponds to.
+pub const SCENARIO: &str = "reload_vs_list_certs";
+/// The checker name of the real rows.
+pub const CHECKER: &str = "real_helgrind";
+
+/// Bounds of one run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Stop at the first relevant report.
+    pub stop_at_first: bool,
+    /// Run at least this long (unless stopped at a relevant report).
+    pub min_seconds: f64,
+    /// Run at least this many operations (same exception).
+    pub min_ops: u64,
+    /// Never run longer.
+    pub max_seconds: f64,
+}
+
+/// What one run observed.
+#[derive(Clone, Debug)]
+pub struct RaceRun {
+    /// The daemon.
+    pub release: Release,
+    /// Package versions.
+    pub versions: String,
+    /// The matrix row.
+    pub record: Record,
+    /// `load-conn`s completed.
+    pub reloads: u64,
+    /// `list-certs` completed (both readers).
+    pub listings: u64,
+    /// Seconds hammered.
+    pub seconds: f64,
+    /// Seconds from the start of the hammering to the first relevant report seen.
+    pub first_relevant: Option<f64>,
+    /// Operations done when it was seen.
+    pub ops_at_first: Option<u64>,
+    /// Relevant contexts (helgrind reports each context once).
+    pub relevant: usize,
+    /// Noise contexts by key (kind and top frames), with their count.
+    pub noise: BTreeMap<String, usize>,
+    /// The first relevant report's two sides, summarised.
+    pub stacks: Option<(String, String)>,
+    /// Client errors seen (the first few).
+    pub client_errors: Vec<String>,
+    /// The recovered `pubkey_cert` method entry points (offset in the pubkey plugin).
+    pub methods: String,
+}
+
+const KEY: &str = "tests/data/keys/rsa.pub.pem";
+
+/// Writes the connection the run reloads (scenario A of the leak measurements: one
+/// raw RSA key, explicit id) into `work` and returns its `load-conn` message.
+fn connection(work: &Work) -> Result<Message, String> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("in the workspace");
+    std::fs::copy(repo.join(KEY), work.swanctl_dir().join("pubkey/peer.pub"))
+        .map_err(|e| format!("cannot copy {KEY}: {e}"))?;
+    let file = work.swanctl_dir().join("swanctl.conf");
+    std::fs::write(
+        &file,
+        "connections {\n    rpk {\n        local {\n            auth = psk\n            id = local.example.org\n        }\n        remote {\n            auth = pubkey\n            id = peer.example.org\n            pubkeys = peer.pub\n        }\n    }\n}\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let cfg =
+        Config::load(&file).map_err(|e| format!("model cannot read {}: {e}", file.display()))?;
+    load_conn_message(cfg.connection("rpk").ok_or("no connection rpk")?)
+}
+
+#[derive(Default)]
+struct Counters {
+    reloads: AtomicU64,
+    listings: AtomicU64,
+    stop: AtomicBool,
+    errors: std::sync::Mutex<Vec<String>>,
+}
+
+impl Counters {
+    fn ops(&self) -> u64 {
+        self.reloads.load(Ordering::Relaxed) + self.listings.load(Ordering::Relaxed)
+    }
+    fn error(&self, e: String) {
+        let mut v = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+        if v.len() < 5 {
+            v.push(e);
+        }
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn spawn_clients(
+    charon: &Charon,
+    msg: &Message,
+    c: &Arc<Counters>,
+) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
+    let mut handles = Vec::new();
+    let mut writer = charon.vici()?;
+    let msg = msg.clone();
+    let cw = Arc::clone(c);
+    handles.push(std::thread::spawn(move || {
+        while !cw.stop.load(Ordering::Relaxed) {
+            match writer.load_conn(&msg) {
+                Ok(()) => {
+                    cw.reloads.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => cw.error(format!("writer: {e}")),
+            }
+        }
+    }));
+    for i in 0..2 {
+        let mut reader = charon.vici()?;
+        let cr = Arc::clone(c);
+        handles.push(std::thread::spawn(move || {
+            while !cr.stop.load(Ordering::Relaxed) {
+                match reader.list_certs("pubkey") {
+                    Ok(_) => {
+                        cr.listings.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => cr.error(format!("reader {i}: {e}")),
+                }
+            }
+        }));
+    }
+    Ok(handles)
+}
+
+fn relevant_in(sym: &Symbols, reports: &[Report]) -> bool {
+    reports
+        .iter()
+        .any(|r| matches!(helgrind::classify(sym, r), Class::Relevant { .. }))
+}
+
+/// Runs one daemon under helgrind within `limits` (see the module docs).
+pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
+    let versions = release.provision()?;
+    let work = Work::new(release, "race")?;
+    let msg = connection(&work)?;
+    let mut charon = Charon::start(&work, Options { helgrind: true })?;
+    // First load before the readers start, so the store holds the key.
+    charon
+        .vici()?
+        .load_conn(&msg)
+        .map_err(|e| format!("{e}\n{}", charon.logs()))?;
+    let mut sym = Symbols::capture(charon.pid());
+    let counters = Arc::new(Counters::default());
+    let started = Instant::now();
+    let handles = spawn_clients(&charon, &msg, &counters)?;
+    let mut first: Option<(f64, u64)> = None;
+    let mut died = false;
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let t = started.elapsed().as_secs_f64();
+        if first.is_none() {
+            let xml = std::fs::read_to_string(work.helgrind_xml()).unwrap_or_default();
+            let reports = helgrind::parse_errors(&xml);
+            if sym.pubkey_methods.is_empty() {
+                sym = Symbols::capture(charon.pid());
+            }
+            if relevant_in(&sym, &reports) {
+                first = Some((t, counters.ops()));
+            }
+        }
+        if !charon.alive() {
+            died = true;
+            break;
+        }
+        let enough = t >= limits.min_seconds && counters.ops() >= limits.min_ops;
+        if (first.is_some() && limits.stop_at_first)
+            || enough
+            || t >= limits.max_seconds
+            || counters.stop.load(Ordering::Relaxed)
+        {
+            break;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    counters.stop.store(true, Ordering::Relaxed);
+    // Method entry points once more, while charon runs (objects are surely live now).
+    if !died {
+        let again = Symbols::capture(charon.pid());
+        if !again.pubkey_methods.is_empty() {
+            sym = again;
+        }
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    let logs = charon.logs();
+    // SIGTERM; valgrind writes its remaining reports and exits (shutdown noise).
+    charon.stop(Duration::from_secs(60));
+    drop(charon);
+    let xml = std::fs::read_to_string(work.helgrind_xml()).unwrap_or_default();
+    let reports = helgrind::parse_errors(&xml);
+    let errors = counters
+        .errors
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let reloads = counters.reloads.load(Ordering::Relaxed);
+    let listings = counters.listings.load(Ordering::Relaxed);
+    if died || (!errors.is_empty() && first.is_none()) {
+        return Err(format!(
+            "{}: charon {} after {seconds:.1} s ({reloads} reloads, {listings} listings); client errors: {errors:?}\n{logs}",
+            release.label(),
+            if died { "died" } else { "stopped answering" }
+        ));
+    }
+    let mut relevant = 0;
+    let mut noise = BTreeMap::new();
+    let mut stacks = None;
+    let mut steps = Vec::new();
+    for r in &reports {
+        match helgrind::classify(&sym, r) {
+            Class::Relevant {
+                free_side,
+                read_side,
+            } => {
+                relevant += 1;
+                if stacks.is_none() {
+                    let (w, rd) = (&r.parts[free_side], &r.parts[read_side]);
+                    let ws = sym.stack_line(&w.stack, 6);
+                    let rs = sym.stack_line(&rd.stack, 6);
+                    let block = helgrind::block(r)
+                        .map(|b| format!("{} [alloc'd at {}]", b.text, sym.stack_line(&b.stack, 5)))
+                        .unwrap_or_default();
+                    let (wfirst, rfirst) = (
+                        w.text.contains("Possible data race"),
+                        rd.text.contains("Possible data race"),
+                    );
+                    let mut a = (
+                        "vici load-conn".to_string(),
+                        "set_subject: destroy old subject / store new (write)".to_string(),
+                        format!("{} — {ws}", w.text),
+                    );
+                    let mut b = (
+                        "vici list-certs".to_string(),
+                        "equals/get_subject: read subject".to_string(),
+                        format!("{} — {rs}", rd.text),
+                    );
+                    // Order as helgrind saw them: the previous access first.
+                    if wfirst && !rfirst {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    for (i, (thread, op, detail)) in [a, b].into_iter().enumerate() {
+                        steps.push(StepRecord {
+                            seq: i + 1,
+                            thread,
+                            op,
+                            detail,
+                        });
+                    }
+                    if !block.is_empty() {
+                        steps.push(StepRecord {
+                            seq: 3,
+                            thread: "helgrind".into(),
+                            op: "the address".into(),
+                            detail: block,
+                        });
+                    }
+                    stacks = Some((ws, rs));
+                }
+            }
+            Class::Noise => *noise.entry(helgrind::noise_key(&sym, r)).or_insert(0) += 1,
+        }
+    }
+    let ops = reloads + listings;
+    let expected = match release {
+        Release::Bookworm => Outcome::Race,
+        Release::Trixie => Outcome::Pass,
+    };
+    let outcome = if relevant > 0 {
+        Outcome::Race
+    } else {
+        Outcome::Pass
+    };
+    let noise_total: usize = noise.values().sum();
+    let message = match first {
+        Some((t, at)) => format!(
+            "helgrind on {}: first relevant report after {t:.1} s ({at} operations); {relevant} relevant and {noise_total} noise contexts in {seconds:.1} s, {reloads} reloads and {listings} listings",
+            release.label()
+        ),
+        None if relevant > 0 => format!(
+            "helgrind on {}: {relevant} relevant contexts (reported at shutdown), {noise_total} noise contexts in {seconds:.1} s, {reloads} reloads and {listings} listings",
+            release.label()
+        ),
+        None => format!(
+            "helgrind on {}: no relevant report in {seconds:.1} s, {reloads} reloads and {listings} listings; {noise_total} noise contexts",
+            release.label()
+        ),
+    };
+    let record = Record {
+        scenario: SCENARIO.into(),
+        variant: release.variant().into(),
+        flow: release.flow().name().into(),
+        checker: CHECKER.into(),
+        expected,
+        outcome,
+        message: Some(message),
+        interleavings: ops,
+        first_failing: first.map(|(_, at)| at),
+        seconds: first.map(|(t, _)| t).unwrap_or(seconds),
+        bounds: Bounds {
+            threads: 3,
+            operations: format!(
+                "stock charon ({}) under valgrind --tool=helgrind; vici clients: 1 × load-conn rpk (one raw RSA key, id = peer.example.org) in a loop, 2 × list-certs type pubkey in a loop; stop at the first relevant report{}, at least {:.0} s and {} operations otherwise, at most {:.0} s",
+                versions.lines().next().unwrap_or(""),
+                if limits.stop_at_first { "" } else { " (not here)" },
+                limits.min_seconds,
+                limits.min_ops,
+                limits.max_seconds
+            ),
+            preemption_bound: None,
+            exhaustive: false,
+            max_iterations: None,
+            pct_depth: None,
+            seed: None,
+        },
+        counterexample: (!steps.is_empty()).then_some(steps),
+        schedule: None,
+    };
+    Ok(RaceRun {
+        release,
+        versions,
+        record,
+        reloads,
+        listings,
+        seconds,
+        first_relevant: first.map(|(t, _)| t),
+        ops_at_first: first.map(|(_, o)| o),
+        relevant,
+        noise,
+        stacks,
+        client_errors: errors,
+        methods: sym
+            .pubkey_methods
+            .iter()
+            .map(|(o, n)| format!("{n}@{o:#x}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    })
+}
+
+/// Both daemons: the pre-fix one stops at its first relevant report (at most
+/// `max_seconds`); the fixed one then runs at least as long as the pre-fix one ran and
+/// `min_seconds`, and at least as many operations, at most `max_seconds` plus a half.
+pub fn run_both(min_seconds: f64, max_seconds: f64) -> Result<Vec<RaceRun>, String> {
+    let pre = run(
+        Release::Bookworm,
+        Limits {
+            stop_at_first: true,
+            min_seconds: max_seconds,
+            min_ops: 0,
+            max_seconds,
+        },
+    )?;
+    let fixed = run(
+        Release::Trixie,
+        Limits {
+            stop_at_first: false,
+            min_seconds: min_seconds.max(pre.seconds),
+            min_ops: pre.reloads + pre.listings,
+            max_seconds: max_seconds * 1.5,
+        },
+    )?;
+    Ok(vec![pre, fixed])
+}
+
+/// A plain-text report of runs: the rows' facts, the two stacks, the noise by frame.
+pub fn report(runs: &[RaceRun]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for r in runs {
+        let _ = writeln!(
+            s,
+            "== {} ({})",
+            r.release.label(),
+            r.versions.replace('\n', "; ")
+        );
+        let _ = writeln!(
+            s,
+            "   hammered {:.1} s: {} reloads, {} listings; first relevant report: {}",
+            r.seconds,
+            r.reloads,
+            r.listings,
+            match (r.first_relevant, r.ops_at_first) {
+                (Some(t), Some(o)) => format!("{t:.1} s after {o} operations"),
+                _ => "none".into(),
+            }
+        );
+        let _ = writeln!(
+            s,
+            "   relevant contexts: {}; noise contexts: {}",
+            r.relevant,
+            r.noise.values().sum::<usize>()
+        );
+        let _ = writeln!(s, "   pubkey_cert methods: {}", r.methods);
+        if let Some((w, rd)) = &r.stacks {
+            let _ = writeln!(s, "   free/write side: {w}");
+            let _ = writeln!(s, "   read side:       {rd}");
+        }
+        for (k, n) in &r.noise {
+            let _ = writeln!(s, "   noise ×{n}: {k}");
+        }
+        for e in &r.client_errors {
+            let _ = writeln!(s, "   client error: {e}");
+        }
+    }
+    s
+}
+
+/// Where the records go.
+pub fn records_path() -> std::path::PathBuf {
+    crate::target_dir().join("reports/real-race.json")
+}
+
+/// Saves the runs' records to [`records_path`] and the text report beside them.
+pub fn save(runs: &[RaceRun]) -> Result<(), String> {
+    let path = records_path();
+    std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+    let records: Vec<&Record> = runs.iter().map(|r| &r.record).collect();
+    let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
+    std::fs::write(&path, json).map_err(|e| e.to_string())?;
+    std::fs::write(path.with_extension("txt"), report(runs)).map_err(|e| e.to_string())
+}
+
+/// Reads saved records (for `cargo xtask verify --real`).
+pub fn load_records() -> Result<Vec<Record>, String> {
+    let path = records_path();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{}: {e} (run `cargo xtask real-race` first)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}

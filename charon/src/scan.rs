@@ -1,0 +1,263 @@
+//! Counting the raw public keys in charon's credential store by reading its memory
+//! through /proc/PID/mem, without stopping it or running anything inside it.
+//!
+//! (On this machine gdb cannot call functions inside a process — "Couldn't write
+//! extended state status" on CPUs with AMX — so the enumerator approach is out.)
+//!
+//! What is used of the layout, checked on both releases (5.9.8 and 6.0.1): a
+//! `pubkey_cert` object is a heap block that starts with its method pointers — the 12
+//! of `certificate_t`, plus `set_subject` in 5.9.8 (13), gone in 6.0.1 (12) — which
+//! point into the executable mapping of `libstrongswan-pubkey.so`, followed by the key
+//! pointer (data, not code); glibc's chunk header before it says 160 bytes (a 152- or
+//! 144-byte request). A `linked_list_t` node is a 24-byte block `{ value, previous,
+//! next }` (chunk size 32). Freed blocks have their first words overwritten by the
+//! allocator, so only live objects and nodes match. The store is the only user of
+//! linked lists of raw-key certs between commands (loaded configurations keep theirs
+//! in arrays), so the nodes that point to raw-key objects are the store's list nodes,
+//! two per stored object. The run-length of method pointers is read, not assumed, so
+//! the same scan serves both releases; [`StoreScan::methods`] reports it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{Read, Seek, SeekFrom};
+
+/// What [`scan_store`] found in charon's heap.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StoreScan {
+    /// Live `pubkey_cert` objects (raw public keys wrapped as certificates), wherever
+    /// they are referenced from (the store, loaded configurations).
+    pub live_objects: usize,
+    /// Linked-list nodes whose value is one of them: the store keeps every cert in
+    /// its `untrusted` and its `trusted` list, one node each.
+    pub list_nodes: usize,
+    /// Distinct objects those nodes point to: the stored raw public keys.
+    pub stored_objects: usize,
+    /// How many method pointers the objects start with (13 on 5.9.8, 12 on 6.0.1;
+    /// 0 when there was no object).
+    pub methods: usize,
+}
+
+/// One line of /proc/PID/maps.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub end: u64,
+    /// Permissions (`r-xp`, ...).
+    pub perms: String,
+    /// File offset of `start`.
+    pub offset: u64,
+    /// Mapped file, or a pseudo name, or empty.
+    pub path: String,
+}
+
+/// The mappings of process `pid`.
+pub fn mappings(pid: u32) -> Result<Vec<Mapping>, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| e.to_string())?;
+    Ok(text
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (range, perms, offset) = (f.next()?, f.next()?, f.next()?);
+            let path = f.nth(2).unwrap_or("").to_string();
+            let (a, b) = range.split_once('-')?;
+            Some(Mapping {
+                start: u64::from_str_radix(a, 16).ok()?,
+                end: u64::from_str_radix(b, 16).ok()?,
+                perms: perms.to_string(),
+                offset: u64::from_str_radix(offset, 16).ok()?,
+                path,
+            })
+        })
+        .collect())
+}
+
+/// The load base of a mapped file (start of its mapping at file offset 0).
+pub fn load_base(maps: &[Mapping], file_suffix: &str) -> Option<u64> {
+    maps.iter()
+        .filter(|m| m.path.ends_with(file_suffix) && m.offset == 0)
+        .map(|m| m.start)
+        .min()
+}
+
+struct Memory {
+    code: Vec<(u64, u64)>,
+    pubkey_code: Vec<(u64, u64)>,
+    heap: Vec<(u64, Vec<u64>)>,
+}
+
+fn in_any(v: u64, ranges: &[(u64, u64)]) -> bool {
+    ranges.iter().any(|&(a, b)| v >= a && v < b)
+}
+
+fn read_memory(pid: u32, maps: &[Mapping]) -> Result<Memory, String> {
+    // Executable file mappings (under valgrind the client's anonymous memory is
+    // mapped executable too: it is not code).
+    let code: Vec<(u64, u64)> = maps
+        .iter()
+        .filter(|m| m.perms.contains('x') && m.path.starts_with('/'))
+        .map(|m| (m.start, m.end))
+        .collect();
+    let pubkey_code: Vec<(u64, u64)> = maps
+        .iter()
+        .filter(|m| m.perms.contains('x') && m.path.ends_with("libstrongswan-pubkey.so"))
+        .map(|m| (m.start, m.end))
+        .collect();
+    if pubkey_code.is_empty() {
+        return Err("libstrongswan-pubkey.so is not mapped in charon".into());
+    }
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).map_err(|e| e.to_string())?;
+    let mut heap = Vec::new();
+    for m in maps
+        .iter()
+        .filter(|m| m.perms.starts_with("rw") && (m.path.is_empty() || m.path == "[heap]"))
+    {
+        let mut buf = vec![0u8; (m.end - m.start) as usize];
+        if mem.seek(SeekFrom::Start(m.start)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        let words = buf
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect();
+        heap.push((m.start, words));
+    }
+    Ok(Memory {
+        code,
+        pubkey_code,
+        heap,
+    })
+}
+
+/// A run of method pointers at `words[i..]`: its length when it looks like a
+/// pubkey_cert (12 or 13 code pointers, at least 10 into the pubkey plugin, then a
+/// non-code word).
+fn method_run(m: &Memory, words: &[u64], i: usize) -> Option<usize> {
+    if !in_any(words[i], &m.pubkey_code) {
+        return None;
+    }
+    let n = words[i..]
+        .iter()
+        .take(14)
+        .take_while(|&&w| in_any(w, &m.code))
+        .count();
+    if !(12..=13).contains(&n) || i + n >= words.len() {
+        return None;
+    }
+    let in_pubkey = words[i..i + n]
+        .iter()
+        .filter(|&&w| in_any(w, &m.pubkey_code))
+        .count();
+    (in_pubkey >= 10).then_some(n)
+}
+
+/// Counts the raw public keys in the credential store of charon `pid` (see the module
+/// docs).
+pub fn scan_store(pid: u32) -> Result<StoreScan, String> {
+    let maps = mappings(pid)?;
+    let m = read_memory(pid, &maps)?;
+    let mut objects = HashSet::new();
+    let mut methods = 0;
+    for (base, words) in &m.heap {
+        for i in 1..words.len().saturating_sub(14) {
+            if words[i - 1] & !7 != 0xa0 {
+                continue;
+            }
+            if let Some(n) = method_run(&m, words, i) {
+                objects.insert(base + 8 * i as u64);
+                methods = n;
+            }
+        }
+    }
+    let mut nodes = 0;
+    let mut pointed = HashSet::new();
+    for (_, words) in &m.heap {
+        for i in 1..words.len() {
+            if words[i - 1] & !7 == 0x20 && objects.contains(&words[i]) {
+                nodes += 1;
+                pointed.insert(words[i]);
+            }
+        }
+    }
+    Ok(StoreScan {
+        live_objects: objects.len(),
+        list_nodes: nodes,
+        stored_objects: pointed.len(),
+        methods,
+    })
+}
+
+/// The names of `pubkey_cert`'s methods in the order its objects store them
+/// (`certificate_t`'s, then `set_subject` on pre-fix releases).
+pub const PUBKEY_CERT_METHODS: [&str; 13] = [
+    "get_type",
+    "get_subject",
+    "has_subject",
+    "get_issuer",
+    "has_issuer",
+    "issued_by",
+    "get_public_key",
+    "get_validity",
+    "get_encoding",
+    "equals",
+    "get_ref",
+    "destroy",
+    "set_subject",
+];
+
+/// `pubkey_cert`'s method entry points as offsets into `libstrongswan-pubkey.so`,
+/// recovered from the method pointers of a live object in charon `pid` (the plugin is
+/// stripped; the objects carry its function addresses). Works under valgrind too
+/// (no allocator header is required). Empty when no object is live.
+pub fn pubkey_methods(pid: u32) -> Result<BTreeMap<u64, &'static str>, String> {
+    let table = pubkey_table(pid)?;
+    // get_issuer/has_issuer may share get_subject's/has_subject's function: first
+    // name wins.
+    let mut names = BTreeMap::new();
+    for (off, name) in table.into_iter().zip(PUBKEY_CERT_METHODS) {
+        if let Some(off) = off {
+            names.entry(off).or_insert(name);
+        }
+    }
+    Ok(names)
+}
+
+/// The method pointers of live `pubkey_cert` objects in charon `pid`, in their order
+/// in the object, as offsets into `libstrongswan-pubkey.so` (`None`: a pointer into
+/// another library). The table most objects carry wins; empty when none is live.
+/// Under valgrind, blocks of valgrind's own also contain code addresses: a table
+/// must have at least 10 distinct entries, 16-byte aligned as the compiler places
+/// functions.
+pub fn pubkey_table(pid: u32) -> Result<Vec<Option<u64>>, String> {
+    let maps = mappings(pid)?;
+    let base = load_base(&maps, "libstrongswan-pubkey.so")
+        .ok_or("libstrongswan-pubkey.so is not mapped")?;
+    let m = read_memory(pid, &maps)?;
+    let mut votes: BTreeMap<Vec<u64>, usize> = BTreeMap::new();
+    for (_, words) in &m.heap {
+        for i in 1..words.len().saturating_sub(14) {
+            // A table starts right after a non-code word (the allocator's header).
+            if in_any(words[i - 1], &m.code) {
+                continue;
+            }
+            if let Some(n) = method_run(&m, words, i) {
+                let t = &words[i..i + n];
+                let distinct: HashSet<&u64> = t.iter().collect();
+                let aligned = t
+                    .iter()
+                    .filter(|&&a| in_any(a, &m.pubkey_code))
+                    .all(|a| a % 16 == 0);
+                if distinct.len() >= 10 && aligned {
+                    *votes.entry(t.to_vec()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let Some((table, _)) = votes.into_iter().max_by_key(|(_, c)| *c) else {
+        return Ok(Vec::new());
+    };
+    Ok(table
+        .iter()
+        .map(|&a| in_any(a, &m.pubkey_code).then(|| a - base))
+        .collect())
+}
