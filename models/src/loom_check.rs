@@ -20,6 +20,10 @@ use swan_credstore::trace;
 /// crossbeam's own CI does: unbounded exploration of its reclamation does not finish.
 pub const EPOCH_PREEMPTION_BOUND: usize = 2;
 
+/// A `preemption_bound` meaning "no bound at all", even for the epoch rows and whatever
+/// `LOOM_MAX_PREEMPTIONS` says (used by `cargo xtask bench-checkers`).
+pub const UNBOUNDED: usize = usize::MAX;
+
 /// How to run loom.
 #[derive(Clone, Debug, Default)]
 pub struct LoomOptions {
@@ -45,7 +49,9 @@ pub fn check(case: &Case, opts: &LoomOptions) -> Record {
 /// [`cases::body_for`].
 pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record {
     let mut builder = loom::model::Builder::new();
-    if opts.preemption_bound.is_some() {
+    if opts.preemption_bound == Some(UNBOUNDED) {
+        builder.preemption_bound = None;
+    } else if opts.preemption_bound.is_some() {
         builder.preemption_bound = opts.preemption_bound;
     } else if case.variant == "epoch" && builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(EPOCH_PREEMPTION_BOUND);

@@ -67,8 +67,10 @@ fn loom_costs(build: Build, cap: u64) -> Result<Vec<LoomCost>, String> {
     for bound in [Some(1), Some(2), Some(3), None] {
         let mut args = vec!["--checker".to_string(), "loom".to_string()];
         // The epoch rows default to a bound of 2; "unbounded" must say so explicitly.
-        let b = bound.unwrap_or(usize::MAX);
-        args.extend(["--preemption-bound".to_string(), b.to_string()]);
+        match bound {
+            Some(b) => args.extend(["--preemption-bound".to_string(), b.to_string()]),
+            None => args.push("--unbounded".to_string()),
+        }
         let env = [
             ("LOOM_MAX_DURATION", cap.to_string()),
             ("LOOM_CHECKPOINT_INTERVAL", "1000".to_string()),
@@ -212,6 +214,34 @@ fn markdown(r: &Report) -> String {
     out
 }
 
+/// Rewrites the `checkers` block of notes/performance.md with the tables (headings one
+/// level down).
+fn update_performance_md(md: &str) -> Result<(), String> {
+    let path = root().join("notes").join("performance.md");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (begin, end) = (
+        "<!-- generated:checkers -->",
+        "<!-- /generated:checkers -->",
+    );
+    let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
+        return Err(format!("{} has no checkers block", path.display()));
+    };
+    let body: String = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## "))
+        .map(|l| {
+            if l.starts_with("## ") {
+                format!("#{l}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let new = format!("{}{begin}\n{body}{}", &text[..b], &text[e..]);
+    std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 /// `bench-checkers`.
 pub fn run(args: &BenchCheckersArgs) -> Result<bool, String> {
     let mut loom = loom_costs(LOOM, args.cap)?;
@@ -227,6 +257,7 @@ pub fn run(args: &BenchCheckersArgs) -> Result<bool, String> {
     let md = markdown(&report);
     std::fs::write(dir.join("checkers.json"), &json).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("checkers.md"), &md).map_err(|e| e.to_string())?;
+    update_performance_md(&md)?;
     if args.json {
         println!("{json}");
     } else {

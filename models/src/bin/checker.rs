@@ -38,6 +38,9 @@ struct Select {
     /// loom preemption bound (default: unbounded; epoch rows 2; or LOOM_MAX_PREEMPTIONS).
     #[arg(long)]
     preemption_bound: Option<usize>,
+    /// loom: no preemption bound at all, even for the epoch rows.
+    #[arg(long, conflicts_with = "preemption_bound")]
+    unbounded: bool,
     /// shuttle: executions per row (default 100; --full: 1000).
     #[arg(long)]
     iterations: Option<usize>,
@@ -139,7 +142,11 @@ fn run(case: &Case, s: &Select) -> Record {
     check(
         case,
         &LoomOptions {
-            preemption_bound: s.preemption_bound,
+            preemption_bound: if s.unbounded {
+                Some(swan_credstore_models::loom_check::UNBOUNDED)
+            } else {
+                s.preemption_bound
+            },
             record: true,
         },
     )
