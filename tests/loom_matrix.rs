@@ -55,7 +55,7 @@ fn every_case_has_its_expected_outcome() {
         all.iter().all(|c| c.checker == Checker::Loom),
         "only loom rows run under --cfg loom"
     );
-    let expected_rows = if cfg!(crossbeam_loom) { 7 } else { 42 };
+    let expected_rows = if cfg!(crossbeam_loom) { 8 } else { 42 };
     assert_eq!(all.len(), expected_rows, "the loom matrix changed size");
     assert_eq!(records().len(), all.len());
     let mismatches: Vec<String> = records()
