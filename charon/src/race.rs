@@ -233,6 +233,7 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
     let mut noise = BTreeMap::new();
     let mut stacks = None;
     let mut steps = Vec::new();
+    let mut address = String::new();
     for r in &reports {
         match helgrind::classify(&sym, r) {
             Class::Relevant {
@@ -273,14 +274,7 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
                             detail,
                         });
                     }
-                    if !block.is_empty() {
-                        steps.push(StepRecord {
-                            seq: 3,
-                            thread: "helgrind".into(),
-                            op: "the address".into(),
-                            detail: block,
-                        });
-                    }
+                    address = block;
                     stacks = Some((ws, rs));
                 }
             }
@@ -298,15 +292,22 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
         Outcome::Pass
     };
     let noise_total: usize = noise.values().sum();
+    let window = if relevant > 0 {
+        format!(
+            ". set_subject destroys the old identity just before this store, so a read racing the store can return the destroyed identity: the use-after-free window. {address}"
+        )
+    } else {
+        String::new()
+    };
     let message = match first {
         Some((t, at)) => format!(
             "helgrind on {}: first relevant report after {t:.1} s ({at} operations); {relevant} relevant and {noise_total} noise contexts in {seconds:.1} s, {reloads} reloads and {listings} listings",
             release.label()
-        ),
+        ) + &window,
         None if relevant > 0 => format!(
             "helgrind on {}: {relevant} relevant contexts (reported at shutdown), {noise_total} noise contexts in {seconds:.1} s, {reloads} reloads and {listings} listings",
             release.label()
-        ),
+        ) + &window,
         None => format!(
             "helgrind on {}: no relevant report in {seconds:.1} s, {reloads} reloads and {listings} listings; {noise_total} noise contexts",
             release.label()

@@ -21,8 +21,8 @@ pub struct RealRaceArgs {
     /// Shortest run of the fixed daemon in seconds.
     #[arg(long, default_value_t = 20.0)]
     min_seconds: f64,
-    /// Run one daemon only (`bookworm` or `trixie`): for debugging; the fixed daemon
-    /// then runs --min-seconds with no operation target.
+    /// Run one daemon only (`bookworm` or `trixie`): for debugging; bookworm stops at
+    /// its first relevant report or --max-seconds, trixie runs --min-seconds.
     #[arg(long)]
     only: Option<String>,
     /// Skip the model's loom rows (no loom build).
@@ -58,7 +58,11 @@ pub fn run(args: &RealRaceArgs) -> Result<bool, String> {
             };
             let limits = Limits {
                 stop_at_first: release == Release::Bookworm,
-                min_seconds: args.min_seconds,
+                min_seconds: if release == Release::Bookworm {
+                    args.max_seconds
+                } else {
+                    args.min_seconds
+                },
                 min_ops: 0,
                 max_seconds: args.max_seconds,
             };
