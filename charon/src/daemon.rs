@@ -2,8 +2,9 @@
 //! folders, vici socket, logs) and the daemon in its own network namespace with only
 //! loopback, stopped by PID on drop whatever happens.
 //!
-//! * [`Release::Bookworm`] (5.9.8, pre-fix): `unshare --net sh -c 'ip link set lo up &&
-//!   exec /usr/lib/ipsec/charon'` on the host.
+//! * [`Release::Bookworm`] (5.9.8, pre-fix): `unshare --net --mount sh -c 'ip link set
+//!   lo up && mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'` on the host (a
+//!   private /run, so no other charon's pid file can stop this one).
 //! * [`Release::Trixie`] (6.0.1, fixed): `unshare --net --mount sh -c 'ip link set lo up
 //!   && mount -t proc proc ROOT/proc && exec chroot ROOT /usr/lib/ipsec/charon'`. The
 //!   mount namespace is private (unshare's default propagation), so /proc is mounted
@@ -284,8 +285,11 @@ impl<'w> Charon<'w> {
         let mut cmd = Command::new("unshare");
         let script = match &work.root {
             None => {
-                cmd.arg("--net");
-                format!("ip link set lo up && exec {program}")
+                // A private /run too: charon refuses to start while /run/charon.pid
+                // exists, so a stale pid file (or another charon on the host) must not
+                // decide whether this one starts.
+                cmd.args(["--net", "--mount", "--propagation", "private"]);
+                format!("ip link set lo up && mount -t tmpfs tmpfs /run && exec {program}")
             }
             Some(root) => {
                 cmd.args(["--net", "--mount", "--propagation", "private"]);

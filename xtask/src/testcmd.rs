@@ -2,6 +2,7 @@
 
 use crate::cargo::{cargo, Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use std::process::Stdio;
+use swan_charon::daemon::Release;
 
 /// One step of the test command.
 struct Step {
@@ -44,11 +45,6 @@ const STEPS: &[Step] = &[
         args: &["doc", "--no-deps", "--workspace"],
     },
     Step {
-        label: "tests (std)",
-        build: STD,
-        args: &["test", "--workspace"],
-    },
-    Step {
         label: "clippy (loom)",
         build: LOOM,
         args: CLIPPY_MODEL,
@@ -78,12 +74,38 @@ const STEPS: &[Step] = &[
         build: SHUTTLE,
         args: &["test", "--release"],
     },
+    Step {
+        label: "tests (std)",
+        build: STD,
+        args: &["test", "--workspace"],
+    },
 ];
 
 /// Runs every step, even after a failure, and sums the test counts cargo printed.
+///
+/// The real-daemon tests (in the std test step, which runs last) need Debian packages and
+/// a trixie root; provisioning them is mostly download and disk work, so it starts in
+/// the background at once and is joined before that step. The tests provision again
+/// (a no-op when done) and fail with the reason if it did not work.
 pub fn run() -> Result<bool, String> {
     let (mut passed, mut failed, mut ok) = (0u64, 0u64, true);
+    let mut provisioning = Some(std::thread::spawn(|| {
+        Release::ALL
+            .iter()
+            .map(|r| r.provision().map_err(|e| format!("{}: {e}", r.label())))
+            .collect::<Result<Vec<String>, String>>()
+    }));
     for step in STEPS {
+        if step.label == "tests (std)" {
+            if let Some(handle) = provisioning.take() {
+                eprintln!("\n=== xtask test: waiting for the real daemons' provisioning ===");
+                match handle.join() {
+                    Ok(Ok(versions)) => eprintln!("provisioned: {}", versions.join("; ")),
+                    Ok(Err(e)) => eprintln!("provisioning failed (the tests will say why): {e}"),
+                    Err(_) => eprintln!("provisioning panicked (the tests will say why)"),
+                }
+            }
+        }
         eprintln!("\n=== xtask test: {} ===", step.label);
         let mut cmd = cargo(step.build, step.args);
         if step.args[0] == "doc" {
