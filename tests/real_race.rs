@@ -6,7 +6,7 @@
 //! `swan-charon` crate's `race` module); their records go to
 //! target/reports/real-race.json, which `cargo xtask verify --real` merges.
 //!
-//! Bounds: the pre-fix run stops at its first relevant report, at most 120 s of
+//! Bounds: the pre-fix run stops at its first relevant report, at most 180 s of
 //! hammering (measured here: 0.8–57 s, median ≈10 s; helgrind needs a listing to take
 //! the store's lock between the reload's add_cert_ref and its set_subject, which its
 //! serialised scheduling makes irregular); the fixed run hammers at least 20 s (and at
@@ -20,7 +20,7 @@ use swan_credstore_models::record::Outcome;
 
 #[test]
 fn helgrind_sees_the_subject_race_on_5_9_8_and_not_on_6_0_1() {
-    let runs = race::run_both(20.0, 120.0).unwrap_or_else(|e| panic!("{e}"));
+    let runs = race::run_both(20.0, 180.0).unwrap_or_else(|e| panic!("{e}"));
     race::save(&runs).unwrap_or_else(|e| panic!("{e}"));
     let text = race::report(&runs);
     eprintln!("{text}");

@@ -44,12 +44,53 @@ pub fn run(args: &ReportArgs) -> Result<bool, String> {
     } else {
         String::new()
     };
-    let text = report::results_md(&records, &extra);
+    let mut text = report::results_md(&records, &extra);
+    if let Ok(real) = crate::real::saved_records() {
+        if !real.is_empty() {
+            text.push_str(&real_section(&real));
+        }
+    }
     let path = notes.join("results.md");
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("report: wrote {}", path.display());
     update_designs(&records)?;
     Ok(records.iter().all(Record::as_expected))
+}
+
+/// The saved `real_helgrind` rows (last `cargo xtask real-race`), after the timings:
+/// they depend on real scheduling, so the tests do not compare them.
+fn real_section(real: &[Record]) -> String {
+    let mut out = String::from(
+        "\n## Real daemons (last `cargo xtask real-race` run; not compared by the tests)\n\n\
+         Rows with checker `real_helgrind`: Debian's stock charon under valgrind's helgrind \
+         while vici clients reload and list (see [real-daemon.md](real-daemon.md)). \
+         `interleavings` counts the operations done, `seconds` the time to the first \
+         relevant report (or the whole run).\n\n\
+         | scenario | variant | flow | checker | expected | outcome | operations | seconds |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for r in real {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+            r.scenario,
+            r.variant,
+            r.flow,
+            r.checker,
+            r.expected.name(),
+            r.outcome.name(),
+            r.interleavings,
+            r.seconds
+        );
+    }
+    for r in real.iter().filter(|r| r.counterexample.is_some()) {
+        let _ = write!(
+            out,
+            "\n```text\n{}```\n",
+            swan_credstore_models::render::timeline(r)
+        );
+    }
+    out
 }
 
 /// The variants in design order, with their row names in notes/performance.md.
