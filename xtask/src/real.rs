@@ -16,8 +16,11 @@ pub struct RealRaceArgs {
     json: bool,
     /// Longest run per daemon in seconds (the pre-fix one stops at its first relevant
     /// report; the fixed one may run half as long again to match its operations).
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 100.0)]
     max_seconds: f64,
+    /// Fresh pre-fix daemons to try before concluding there is no report.
+    #[arg(long, default_value_t = 3)]
+    attempts: usize,
     /// Shortest run of the fixed daemon in seconds.
     #[arg(long, default_value_t = 20.0)]
     min_seconds: f64,
@@ -49,7 +52,7 @@ fn model_rows() -> Result<Vec<Record>, String> {
 /// `real-race`: `Ok(true)` when both real rows have their expected outcome.
 pub fn run(args: &RealRaceArgs) -> Result<bool, String> {
     let runs = match args.only.as_deref() {
-        None => race::run_both(args.min_seconds, args.max_seconds)?,
+        None => race::run_both_attempts(args.min_seconds, args.max_seconds, args.attempts)?,
         Some(name) => {
             let release = match name {
                 "bookworm" => Release::Bookworm,
