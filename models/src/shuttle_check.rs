@@ -117,7 +117,14 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
         ),
         _ => run(RandomScheduler::new_from_seed(opts.seed, iterations), body),
     };
-    let (threads, operations) = cases::shape(case.scenario, &opts.size);
+    let pct_depth = (case.checker == Checker::ShuttlePct).then_some(opts.pct_depth);
+    let bounds = sampled_bounds(
+        case,
+        &opts.size,
+        iterations as u64,
+        pct_depth,
+        Some(opts.seed),
+    );
     Record::conclude(
         case,
         RunResult {
@@ -125,18 +132,30 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
             steps: trace::finish(),
             iterations: runs,
             seconds,
-            bounds: Bounds {
-                threads,
-                operations,
-                preemption_bound: None,
-                exhaustive: false,
-                max_iterations: Some(iterations as u64),
-                pct_depth: (case.checker == Checker::ShuttlePct).then_some(opts.pct_depth),
-                seed: Some(opts.seed),
-            },
+            bounds,
             schedule,
         },
     )
+}
+
+/// The bounds of a sampled (non-exhaustive) run of `case`.
+fn sampled_bounds(
+    case: &Case,
+    size: &StormSize,
+    max_iterations: u64,
+    pct_depth: Option<usize>,
+    seed: Option<u64>,
+) -> Bounds {
+    let (threads, operations) = cases::shape(case.scenario, size);
+    Bounds {
+        threads,
+        operations,
+        preemption_bound: None,
+        exhaustive: false,
+        max_iterations: Some(max_iterations),
+        pct_depth,
+        seed,
+    }
 }
 
 /// Replays `schedule` for `case` and returns the record of that one execution, with its
@@ -154,7 +173,6 @@ pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, St
     let body = cases::body(case.scenario, case.variant, case.flow, size)
         .expect("every runnable case has a body");
     let (panic, _, runs, seconds) = run(scheduler, body);
-    let (threads, operations) = cases::shape(case.scenario, &size);
     let mut record = Record::conclude(
         case,
         RunResult {
@@ -162,15 +180,7 @@ pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, St
             steps: trace::finish(),
             iterations: runs,
             seconds,
-            bounds: Bounds {
-                threads,
-                operations,
-                preemption_bound: None,
-                exhaustive: false,
-                max_iterations: Some(1),
-                pct_depth: None,
-                seed: None,
-            },
+            bounds: sampled_bounds(case, &size, 1, None, None),
             schedule: Some(schedule),
         },
     );
