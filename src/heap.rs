@@ -2,16 +2,16 @@
 //!
 //! strongSwan frees an `identification_t` with `destroy()` while other threads may
 //! still hold its address. Rust will not let safe code do that, so the model makes the
-//! free *observable* instead of real: a [`Tracked`] value lives in a facade
-//! [`crate::sync::UnsafeCell`] flag beside the value marks it freed (a
-//! tombstone); the value's memory stays valid until the `Tracked` itself is dropped.
+//! free *observable* instead of real: beside each [`Tracked`] value sits a `freed` flag in
+//! a facade [`crate::sync::UnsafeCell`] (the tombstone); the value's memory stays valid
+//! until the `Tracked` itself is dropped.
 //!
-//! * Freeing ([`Tracked::retire`], or dropping a `Tracked`) is a *write* to that cell;
-//!   every read ([`Tracked::read`]) is a *read* of it. Under loom, a read that is not
+//! * Freeing ([`Tracked::retire`], or dropping a `Tracked`) is a *write* to the flag;
+//!   every read ([`Tracked::read`]) *reads* it when it starts and again when it ends. Under loom, a read that is not
 //!   ordered with the free by happens-before is reported by loom itself as a causality
 //!   violation: the data race of the C code.
-//! * A read that *is* ordered after the free finds the tombstone and calls
-//!   [`use_after_free`], which panics with a message starting with [`UAF`]. That is the
+//! * A read that starts after the free, or during which the free lands (the check when
+//!   it ends), finds the tombstone and calls [`use_after_free`], which panics with a message starting with [`UAF`]. That is the
 //!   oracle: it works under every backend, including ones that do not track cell
 //!   accesses.
 //!
