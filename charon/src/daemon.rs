@@ -6,9 +6,10 @@
 //!   lo up && mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'` on the host (a
 //!   private /run, so no other charon's pid file can stop this one).
 //! * [`Release::Trixie`] (6.0.1, fixed): `unshare --net --mount sh -c 'ip link set lo up
-//!   && mount -t proc proc ROOT/proc && exec chroot ROOT /usr/lib/ipsec/charon'`. The
-//!   mount namespace is private (unshare's default propagation), so /proc is mounted
-//!   inside the root for charon only and disappears with it; the work folder lives
+//!   && mount -t proc proc ROOT/proc && mount -t tmpfs tmpfs ROOT/run && exec chroot ROOT
+//!   /usr/lib/ipsec/charon'`. The mount namespace is private (unshare's default
+//!   propagation), so /proc and a private /run (no stale pid file can stop charon) are
+//!   mounted inside the root for charon only and disappear with it; the work folder lives
 //!   inside the root, and its vici socket is reachable from the host through the
 //!   root's path.
 //!
@@ -299,8 +300,9 @@ impl<'w> Charon<'w> {
             Some(root) => {
                 cmd.args(["--net", "--mount", "--propagation", "private"]);
                 format!(
-                    "ip link set lo up && mount -t proc proc {} && exec chroot {} {program}",
+                    "ip link set lo up && mount -t proc proc {} && mount -t tmpfs tmpfs {} && exec chroot {} {program}",
                     shell_quote(&root.join("proc")),
+                    shell_quote(&root.join("run")),
                     shell_quote(root)
                 )
             }

@@ -11,6 +11,10 @@
 //! * [`scan`] — counting the raw public keys in charon's credential store by reading
 //!   its memory (/proc/PID/mem), for both releases.
 //! * [`helgrind`] — parsing helgrind's XML and classifying its reports.
+//! * [`gdbmi`], [`inspect`], [`replay`] — the model's counterexample forced on the real
+//!   charon with gdb in non-stop mode (checker `real_replay`): the reader loads and
+//!   reads the identity `set_subject` freed, every time, on 5.9.8; only live
+//!   identities on 6.0.1.
 //! * [`race`] — the race run: one reloading client, two listing clients, under
 //!   helgrind, concluded as matrix records (checker `real_helgrind`).
 //!
@@ -18,9 +22,12 @@
 //! See notes/real-daemon.md.
 
 pub mod daemon;
+pub mod gdbmi;
 pub mod helgrind;
+pub mod inspect;
 pub mod provision;
 pub mod race;
+pub mod replay;
 pub mod scan;
 pub mod vici;
 

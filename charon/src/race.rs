@@ -72,9 +72,9 @@ pub struct RaceRun {
 
 const KEY: &str = "tests/data/keys/rsa.pub.pem";
 
-/// Writes the connection the run reloads (scenario A of the leak measurements: one
+/// Writes the connection the runs reload (scenario A of the leak measurements: one
 /// raw RSA key, explicit id) into `work` and returns its `load-conn` message.
-fn connection(work: &Work) -> Result<Message, String> {
+pub fn connection(work: &Work) -> Result<Message, String> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("in the workspace");

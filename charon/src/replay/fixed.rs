@@ -1,0 +1,197 @@
+//! The forced schedule on 6.0.1 (fixed): the writer held after `add_cert_ref`
+//! released the store's lock; every subject the reader loads is live.
+
+use super::{at, is_bp, need, next_break, pass_on, Client, Ctx, Steps, Who, STEP_TIMEOUT};
+use crate::daemon::Charon;
+use crate::gdbmi::Gdb;
+use crate::inspect;
+use crate::vici::Message;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use swan_credstore_models::record::Outcome;
+
+/// 6.0.1: hold the writer right after the store's `add_cert_ref`; every subject the
+/// reader loads must be a live identity (see the module docs).
+pub(super) fn run(
+    gdb: &mut Gdb,
+    ctx: &Ctx,
+    charon: &Charon,
+    msg: &Message,
+    steps: &mut Steps,
+) -> Result<(Outcome, String), String> {
+    if ctx.code.has_set_subject() {
+        return Err(format!(
+            "6.0.1: the method table has {} slots, a set_subject among them",
+            ctx.code.table.len()
+        ));
+    }
+    steps.push(
+        Who::Writer,
+        "method table",
+        format!(
+            "{} slots, no set_subject: a pubkey_cert's subject cannot be changed",
+            ctx.code.table.len()
+        ),
+    );
+    let b_equals = gdb.break_insert(&at(ctx.sites.equals), None, None)?;
+    let b_getref = gdb.break_insert(&at(ctx.sites.get_ref), None, None)?;
+    let b_destroy = gdb.break_insert(&at(ctx.sites.destroy), None, None)?;
+    gdb.continue_all()?;
+    let writer_client = Client::load_conn(charon, msg)?;
+    let mut w: Option<String> = None;
+    let mut b_free = None;
+    let mut freed = BTreeSet::new();
+    let stored = loop {
+        let (s, t) = next_break(gdb, "the reload (equals, destroy, free or get_ref)")?;
+        if w.is_none() {
+            b_free = Some(gdb.break_insert("free", Some(&t), None)?);
+            steps.name(Who::Writer, &t);
+            w = Some(t.clone());
+        }
+        if w.as_deref() != Some(t.as_str()) {
+            return Err(format!("a second thread {t} in the reload's breakpoints"));
+        }
+        if is_bp(&s, &b_equals) {
+            let (a, b) = (gdb.eval(&t, "$rdi")?, gdb.eval(&t, "$rsi")?);
+            steps.push(
+                Who::Writer,
+                "add_cert_ref: equals",
+                format!(
+                    "cert {a:#x} (subject {}) vs cert {b:#x} (subject {})",
+                    ctx.id(ctx.subject_of(a)?),
+                    ctx.id(ctx.subject_of(b)?)
+                ),
+            );
+        } else if is_bp(&s, &b_destroy) {
+            let c = gdb.eval(&t, "$rdi")?;
+            steps.push(
+                Who::Writer,
+                "destroy cert",
+                format!(
+                    "cert {c:#x} (the new, duplicate object; subject {})",
+                    ctx.id(ctx.subject_of(c)?)
+                ),
+            );
+        } else if b_free.as_ref().is_some_and(|b| is_bp(&s, b)) {
+            freed.insert(gdb.eval(&t, "$rdi")?);
+        } else if is_bp(&s, &b_getref) {
+            break gdb.eval(&t, "$rdi")?;
+        }
+        gdb.continue_thread(&t)?;
+    };
+    let w = w.expect("set with the first stop");
+    steps.push(
+        Who::Writer,
+        "add_cert_ref: duplicate, reuse stored",
+        format!(
+            "get_ref on stored cert {stored:#x} (subject {})",
+            ctx.id(ctx.subject_of(stored)?)
+        ),
+    );
+    let b_unlock = gdb.break_insert("pthread_rwlock_unlock", Some(&w), None)?;
+    gdb.continue_thread(&w)?;
+    loop {
+        let (s, t) = next_break(gdb, "the store's unlock after add_cert_ref")?;
+        if b_free.as_ref().is_some_and(|b| is_bp(&s, b)) {
+            freed.insert(gdb.eval(&t, "$rdi")?);
+            gdb.continue_thread(&t)?;
+        } else if is_bp(&s, &b_unlock) {
+            break;
+        } else {
+            return Err(format!("expected the store's unlock, got {s:?}"));
+        }
+    }
+    gdb.cmd(&format!("-exec-finish --thread {w}"))?;
+    let s = need(
+        gdb.wait_stop(STEP_TIMEOUT, |s| s.reason == "function-finished", pass_on)?,
+        "return from pthread_rwlock_unlock",
+    )?;
+    if s.thread.as_deref() != Some(w.as_str()) {
+        return Err(format!("finish stopped another thread: {s:?}"));
+    }
+    let names: Vec<&str> = [&b_equals, &b_getref, &b_destroy, &b_unlock]
+        .into_iter()
+        .chain(b_free.as_ref())
+        .map(String::as_str)
+        .collect();
+    gdb.break_delete(&names)?;
+    steps.push(
+        Who::Writer,
+        "held: after add_cert_ref, before the merge",
+        format!(
+            "the store's write lock released; {} blocks freed by this thread so far — {}",
+            freed.len(),
+            ctx.frames(gdb, &w)
+        ),
+    );
+    // The reader: every subject load of every cert.
+    let mut loads = Vec::new();
+    for l in &ctx.sites.loads {
+        loads.push((gdb.break_insert(&at(l.addr), None, None)?, l.clone()));
+    }
+    let reader_client = Client::list_certs(charon)?;
+    let (mut reads, mut dead) = (0usize, Vec::new());
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while let Some(s) = gdb.wait_stop(Duration::from_secs(2), |_| true, |_, _| Ok(()))? {
+        let Some((_, load)) = loads.iter().find(|(n, _)| is_bp(&s, n)) else {
+            pass_on(gdb, s)?;
+            continue;
+        };
+        let t = s.thread.clone().unwrap_or_default();
+        if t == w {
+            return Err("the held writer moved".into());
+        }
+        steps.name(Who::Reader, &t);
+        let cert = gdb.eval(&t, &format!("${}", load.base))?;
+        let subject = ctx.subject_of(cert)?;
+        let view = inspect::identity(ctx.pid, ctx.code, subject)?;
+        let live = view.live() && !freed.contains(&subject);
+        reads += 1;
+        if !live {
+            dead.push(subject);
+        }
+        steps.push(
+            Who::Reader,
+            "load subject pointer",
+            format!(
+                "{} loads cert {cert:#x}.subject = {} — {}; {}",
+                load.method,
+                ctx.id(subject),
+                if live {
+                    "live: starts with its methods, not freed by the writer"
+                } else {
+                    "NOT live"
+                },
+                ctx.frames(gdb, &t)
+            ),
+        );
+        gdb.continue_thread(&t)?;
+        if Instant::now() > deadline {
+            break;
+        }
+    }
+    let listing = reader_client.result(Duration::from_secs(5));
+    steps.push(Who::Reader, "list-certs returns", listing.clone());
+    gdb.break_delete(&[])?;
+    gdb.continue_all()?;
+    let reload = writer_client.result(Duration::from_secs(10));
+    steps.push(Who::Writer, "load-conn returns", reload.clone());
+    if reads == 0 {
+        return Err(format!(
+            "6.0.1: the reader loaded no subject while the writer was held ({listing})"
+        ));
+    }
+    let outcome = if dead.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Race
+    };
+    Ok((
+        outcome,
+        format!(
+            "forced on 6.0.1: the reload was held after add_cert_ref released the store's lock (the duplicate destroyed, {} blocks freed); list-certs loaded {reads} subject pointers, {} of them live identities; {listing}; {reload}",
+            freed.len(),
+            reads - dead.len()
+        ),
+    ))
+}

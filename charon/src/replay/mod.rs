@@ -1,0 +1,366 @@
+//! The model's counterexample forced on the real charon (checker `real_replay`).
+//!
+//! loom's counterexample for `reload_vs_list_certs × in_place × pre_fix` is one
+//! interleaving: the reloading thread is inside `set_subject`, has destroyed the old
+//! identity and not yet stored the new pointer; a `list-certs` thread loads the
+//! subject pointer and reads the identity. This module makes stock Debian charon run
+//! exactly that interleaving, every time, with gdb in non-stop mode ([`crate::gdbmi`]):
+//!
+//! * **5.9.8** (pre-fix): one `load-conn` first (so a `pubkey_cert` is live and its
+//!   method table can be read: [`crate::inspect`]); gdb attaches to that charon, by its
+//!   PID; breakpoints on `equals` and `get_ref` (the store's duplicate check and
+//!   insertion), on `set_subject`'s entry and on the instruction right after its call of
+//!   the old identity's `destroy`. A reload is sent. At `set_subject`'s entry the cert
+//!   and its old identity are recorded and a breakpoint on `free` of exactly that
+//!   address is armed in that thread; the free is seen; then the writer is **held**
+//!   after the destroy, before the store. A hardware read watchpoint goes on the freed
+//!   block and conditional breakpoints on every load of that cert's subject pointer;
+//!   `list-certs` is sent. The reader loads the freed address, reads the freed block,
+//!   and then both threads are let go and what charon does next is recorded.
+//! * **6.0.1** (fixed): the table has no `set_subject` slot (asserted). The writer is
+//!   held at the equivalent point of the fixed `load-conn`: right after the store's
+//!   `add_cert_ref` released its write lock (the `get_ref` of the stored object, then
+//!   the thread's next `pthread_rwlock_unlock`, then `finish`), before the config is
+//!   merged; every `free` the writer made until then is recorded. `list-certs` is sent
+//!   and every subject load of every cert is checked: the identity it loads was not
+//!   freed and still starts with its methods.
+//!
+//! Every wait is bounded ([`STEP_TIMEOUT`]); a breakpoint that does not hit gives an
+//! `error` row with the reason, never a pass. Whatever happens, the breakpoints are
+//! removed and charon is detached or killed by PID ([`crate::gdbmi::Gdb`]'s drop), and
+//! charon (started by this module) is stopped by PID ([`crate::daemon::Charon`]'s drop).
+
+use crate::daemon::{Charon, Options, Release, Work};
+use crate::gdbmi::{self, Gdb, Stop};
+
+mod fixed;
+mod pre_fix;
+use crate::inspect::{self, Code, Sites};
+use crate::race;
+use crate::vici::Message;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use swan_credstore_models::record::{Bounds, Outcome, Record, StepRecord};
+
+/// The checker name of the rows.
+pub const CHECKER: &str = "real_replay";
+/// How long one step of the schedule may wait for its breakpoint.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What one forced run observed.
+#[derive(Clone, Debug)]
+pub struct ReplayRun {
+    /// The daemon.
+    pub release: Release,
+    /// The matrix row (its `counterexample` is the forced run's step list).
+    pub record: Record,
+    /// Wall time of the run, start of charon to its stop.
+    pub seconds: f64,
+    /// The recovered sites, for the report.
+    pub sites: String,
+}
+
+/// Step list under construction.
+pub(super) struct Steps {
+    steps: Vec<StepRecord>,
+    writer: String,
+    reader: String,
+}
+
+/// Which charon thread made a step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Who {
+    Writer,
+    Reader,
+    Daemon,
+}
+
+impl Steps {
+    pub(super) fn name(&mut self, who: Who, gdb_thread: &str) {
+        match who {
+            Who::Writer => self.writer = format!("charon thread {gdb_thread} (vici load-conn)"),
+            Who::Reader => self.reader = format!("charon thread {gdb_thread} (vici list-certs)"),
+            Who::Daemon => {}
+        }
+    }
+    pub(super) fn push(&mut self, who: Who, op: &str, detail: String) {
+        let thread = match who {
+            Who::Writer => &self.writer,
+            Who::Reader => &self.reader,
+            Who::Daemon => "charon",
+        };
+        self.steps.push(StepRecord {
+            seq: self.steps.len() + 1,
+            thread: thread.to_string(),
+            op: op.to_string(),
+            detail,
+        });
+    }
+}
+
+/// A vici request run on its own thread, so the driver can hold charon meanwhile.
+pub(super) struct Client {
+    done: mpsc::Receiver<Result<String, String>>,
+}
+
+impl Client {
+    pub(super) fn load_conn(charon: &Charon, msg: &Message) -> Result<Client, String> {
+        let mut v = charon.vici()?;
+        let msg = msg.clone();
+        let (tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(v.load_conn(&msg).map(|()| "load-conn: success".to_string()));
+        });
+        Ok(Client { done })
+    }
+    pub(super) fn list_certs(charon: &Charon) -> Result<Client, String> {
+        let mut v = charon.vici()?;
+        let (tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            let r = v.list_certs("pubkey").map(|certs| {
+                let subjects: Vec<String> = certs
+                    .iter()
+                    .map(|c| c.subject.clone().unwrap_or_else(|| "(no subject)".into()))
+                    .collect();
+                format!(
+                    "list-certs: {} cert(s): {}",
+                    certs.len(),
+                    subjects.join(", ")
+                )
+            });
+            let _ = tx.send(r);
+        });
+        Ok(Client { done })
+    }
+    pub(super) fn result(&self, timeout: Duration) -> String {
+        match self.done.recv_timeout(timeout) {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => format!("failed: {e}"),
+            Err(_) => format!("no answer within {timeout:?}"),
+        }
+    }
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) pid: u32,
+    pub(super) code: &'a Code,
+    pub(super) sites: &'a Sites,
+}
+
+impl Ctx<'_> {
+    pub(super) fn id(&self, addr: u64) -> String {
+        match inspect::identity(self.pid, self.code, addr) {
+            Ok(v) => match &v.value {
+                Some(val) if v.live() => format!("{addr:#x} ({val})"),
+                _ => format!(
+                    "{addr:#x} (words 0–1: {:#x} {:#x}, not an identity's methods)",
+                    v.head[0], v.head[1]
+                ),
+            },
+            Err(e) => format!("{addr:#x} ({e})"),
+        }
+    }
+    pub(super) fn subject_of(&self, cert: u64) -> Result<u64, String> {
+        Ok(inspect::read_words(self.pid, cert + self.sites.subject_offset, 1)?[0])
+    }
+    pub(super) fn frames(&self, gdb: &mut Gdb, thread: &str) -> String {
+        match gdb.frames(thread, 5) {
+            Ok(f) => f
+                .iter()
+                .map(|&a| self.code.describe(a))
+                .collect::<Vec<_>>()
+                .join(" ← "),
+            Err(e) => format!("(no frames: {e})"),
+        }
+    }
+}
+
+pub(super) fn is_bp(s: &Stop, n: &str) -> bool {
+    s.reason == "breakpoint-hit" && s.bkptno.as_deref() == Some(n)
+}
+
+pub(super) fn need(stop: Option<Stop>, what: &str) -> Result<Stop, String> {
+    stop.ok_or_else(|| format!("{what}: no such stop within {STEP_TIMEOUT:?}"))
+}
+
+/// Runs the forced schedule on `release` once (see the module docs).
+pub fn run(release: Release) -> Result<ReplayRun, String> {
+    let started = Instant::now();
+    let versions = release.provision()?;
+    let work = Work::new(release, "replay")?;
+    let msg = race::connection(&work)?;
+    let charon = Charon::start(&work, Options::default())?;
+    charon
+        .vici()?
+        .load_conn(&msg)
+        .map_err(|e| format!("{e}\n{}", charon.logs()))?;
+    let pid = charon.pid();
+    let mut code = None;
+    for _ in 0..20 {
+        match Code::read(pid) {
+            Ok(c) => {
+                code = Some(c);
+                break;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    let code = code.ok_or("no live pubkey_cert in charon after the first load-conn")?;
+    let root = release.root();
+    let exe = root
+        .as_ref()
+        .map(|r| r.join(crate::daemon::CHARON.trim_start_matches('/')));
+    let mut gdb = Gdb::attach(pid, root.as_deref(), exe.as_deref())?;
+    let sites = inspect::sites(&mut gdb, &code)?;
+    let ctx = Ctx {
+        pid,
+        code: &code,
+        sites: &sites,
+    };
+    let mut steps = Steps {
+        steps: Vec::new(),
+        writer: "charon (vici load-conn)".into(),
+        reader: "charon (vici list-certs)".into(),
+    };
+    let outcome = match release {
+        Release::Bookworm => pre_fix::run(&mut gdb, &ctx, &charon, &msg, &mut steps),
+        Release::Trixie => fixed::run(&mut gdb, &ctx, &charon, &msg, &mut steps),
+    };
+    let released = gdb.release();
+    drop(gdb);
+    let (outcome, mut message) = match (outcome, released) {
+        (Ok(o), Ok(())) => o,
+        (Ok((_, m)), Err(r)) => (Outcome::Error, format!("{m}; {r}")),
+        (Err(e), Ok(())) => (Outcome::Error, e),
+        (Err(e), Err(r)) => (Outcome::Error, format!("{e}; {r}")),
+    };
+    // What charon did once let go.
+    let mut charon = charon;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while charon.alive() && Instant::now() < deadline && outcome == Outcome::Race {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let alive = charon.alive();
+    let traced = gdbmi::tracer_of(pid).unwrap_or(0);
+    let log = std::fs::read_to_string(work.log()).unwrap_or_default();
+    let crash: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("received") || l.contains("killing ourself"))
+        .take(3)
+        .collect();
+    let after = if alive {
+        format!("charon carries on (PID {pid} alive, tracer PID {traced})")
+    } else {
+        format!(
+            "charon died: {}",
+            if crash.is_empty() {
+                "no log line".to_string()
+            } else {
+                crash.join(" / ")
+            }
+        )
+    };
+    steps.push(Who::Daemon, "let go", after.clone());
+    message.push_str(&format!("; then {after}"));
+    if alive && traced != 0 {
+        return Err(format!(
+            "charon {pid} is still traced by {traced} after the replay"
+        ));
+    }
+    drop(charon);
+    let site_text = format!(
+        "subject at +{:#x}; loads: {}; set_subject: {}",
+        sites.subject_offset,
+        sites
+            .loads
+            .iter()
+            .map(|l| format!("{} {}", l.method, code.describe(l.addr)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        sites
+            .set_subject
+            .map(|(e, a)| format!(
+                "entry {}, after destroy {}",
+                code.describe(e),
+                code.describe(a)
+            ))
+            .unwrap_or_else(|| "none (no slot in the method table)".into())
+    );
+    let expected = match release {
+        Release::Bookworm => Outcome::Race,
+        Release::Trixie => Outcome::Pass,
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let record = Record {
+        scenario: race::SCENARIO.into(),
+        variant: release.variant().into(),
+        flow: release.flow().name().into(),
+        checker: CHECKER.into(),
+        expected,
+        outcome,
+        message: Some(message),
+        interleavings: 1,
+        first_failing: (outcome == Outcome::Race).then_some(1),
+        seconds,
+        bounds: Bounds {
+            threads: 2,
+            operations: format!(
+                "stock charon ({}) held by gdb in non-stop mode: one load-conn rpk (one raw RSA key, id = peer.example.org) first, then a reload held {}, then one list-certs type pubkey; one forced schedule, not a search",
+                versions.lines().next().unwrap_or(""),
+                match release {
+                    Release::Bookworm => "in set_subject after the old identity's destroy, before the store",
+                    Release::Trixie => "after add_cert_ref released the store's lock, before the merge",
+                }
+            ),
+            preemption_bound: None,
+            exhaustive: false,
+            max_iterations: None,
+            pct_depth: None,
+            seed: None,
+        },
+        counterexample: Some(steps.steps),
+        schedule: None,
+    };
+    Ok(ReplayRun {
+        release,
+        record,
+        seconds,
+        sites: site_text,
+    })
+}
+
+/// Resumes a stop that is not the one waited for, or refuses a signal.
+pub(super) fn pass_on(gdb: &mut Gdb, s: Stop) -> Result<(), String> {
+    match (&s.thread, s.reason.as_str()) {
+        (Some(t), "breakpoint-hit") => gdb.continue_thread(t),
+        (Some(t), "signal-received") if s.signal.as_deref() == Some("0") => gdb.continue_thread(t),
+        _ => Err(format!(
+            "unexpected stop: {} {} in thread {:?} at {:?}",
+            s.reason,
+            s.signal.clone().unwrap_or_default(),
+            s.thread,
+            s.pc.map(|p| format!("{p:#x}"))
+        )),
+    }
+}
+
+/// The next breakpoint stop (any thread), or a signal/exit stop as an error.
+pub(super) fn next_break(gdb: &mut Gdb, what: &str) -> Result<(Stop, String), String> {
+    let s = need(gdb.wait_stop(STEP_TIMEOUT, |_| true, |_, _| Ok(()))?, what)?;
+    match (&s.thread, s.reason.as_str()) {
+        (Some(t), "breakpoint-hit") => {
+            let t = t.clone();
+            Ok((s, t))
+        }
+        _ => Err(format!(
+            "{what}: charon stopped for another reason: {} {} at {:?}",
+            s.reason,
+            s.signal.clone().unwrap_or_default(),
+            s.pc.map(|p| format!("{p:#x}"))
+        )),
+    }
+}
+
+pub(super) fn at(a: u64) -> String {
+    format!("*{a:#x}")
+}
