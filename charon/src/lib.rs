@@ -31,7 +31,7 @@ pub mod replay;
 pub mod scan;
 pub mod vici;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The workspace's `target/` folder (caches, reports).
@@ -63,4 +63,27 @@ pub fn run_ok(cmd: &mut Command) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Writes matrix records as JSON to `path` and a text report beside it (`.txt`).
+pub fn save_records<'a>(
+    path: &Path,
+    records: impl Iterator<Item = &'a swan_credstore_models::record::Record>,
+    text: &str,
+) -> Result<(), String> {
+    std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+    let records: Vec<_> = records.collect();
+    let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
+    std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(path.with_extension("txt"), text).map_err(|e| e.to_string())
+}
+
+/// Reads records saved by [`save_records`]; the error names `command`, which writes them.
+pub fn load_records(
+    path: &Path,
+    command: &str,
+) -> Result<Vec<swan_credstore_models::record::Record>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: {e} (run `{command}` first)", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

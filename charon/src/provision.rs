@@ -1,7 +1,7 @@
 //! Provisioning the two daemons from Debian's packages.
 //!
 //! * Pre-fix: bookworm's `strongswan-charon`, `strongswan-swanctl`, `strongswan-pki`
-//!   5.9.8 (and the plugin packages) installed on the host with apt-get, plus
+//!   5.9.8 (and the plugin packages) installed on the host with apt-get, plus `gdb`,
 //!   `valgrind`, `iproute2` and `debootstrap`.
 //! * Fixed: trixie's 6.0.1 in a minimal root built by `debootstrap --variant=minbase
 //!   trixie target/real/trixie` from the mirror the host's apt sources name, with the
@@ -27,6 +27,7 @@ pub const HOST_PACKAGES: &[&str] = &[
     "iproute2",
     "valgrind",
     "debootstrap",
+    "gdb",
 ];
 
 /// Packages installed inside the trixie root.

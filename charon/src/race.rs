@@ -365,27 +365,63 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
     })
 }
 
-/// Both daemons: the pre-fix one stops at its first relevant report (at most
-/// `max_seconds`); the fixed one then runs at least as long as the pre-fix one ran and
-/// `min_seconds`, and at least as many operations, at most `max_seconds` plus a half.
-pub fn run_both(min_seconds: f64, max_seconds: f64) -> Result<Vec<RaceRun>, String> {
-    run_both_attempts(min_seconds, max_seconds, 1)
+/// helgrind's hit rate: how many of `attempts` fresh 5.9.8 daemons, each hammered up to
+/// `max_seconds` (stopping at its first relevant report), showed the relevant report.
+/// Whether helgrind's serialised scheduling lets a listing meet a reload's
+/// `set_subject` is a matter of luck per run, so this is a rate, not a verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HitRate {
+    /// Fresh daemons tried.
+    pub attempts: usize,
+    /// Bound per attempt, seconds.
+    pub max_seconds: f64,
+    /// Seconds to the first relevant report, for each attempt that had one.
+    pub hits: Vec<f64>,
+    /// Seconds and operations over all attempts.
+    pub total_seconds: f64,
+    /// See `total_seconds`.
+    pub total_ops: u64,
 }
 
-/// [`run_both`] with up to `attempts` fresh 5.9.8 daemons of `max_seconds` each, stopping
-/// at the first that shows the relevant report. Whether helgrind's serialised scheduling
-/// lets a listing meet a reload's `set_subject` is a matter of luck per run (see
-/// notes/real-daemon.md), and a fresh daemon starts again with an empty store, fast. The
-/// 6.0.1 run then hammers at least as long, and at least as many operations, as all
-/// 5.9.8 attempts together.
-pub fn run_both_attempts(
+impl HitRate {
+    /// Median of [`HitRate::hits`].
+    pub fn median(&self) -> Option<f64> {
+        let mut h = self.hits.clone();
+        h.sort_by(f64::total_cmp);
+        (!h.is_empty()).then(|| h[h.len() / 2])
+    }
+    /// "3 of 5 attempts (≤ 60 s each) saw the relevant report; median time to it 9.1 s".
+    pub fn text(&self) -> String {
+        format!(
+            "{} of {} attempts (at most {:.0} s each) saw the relevant report{}",
+            self.hits.len(),
+            self.attempts,
+            self.max_seconds,
+            self.median()
+                .map(|m| format!("; median time to it {m:.1} s"))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// Both daemons with the hit rate (see [`HitRate`]): `attempts` fresh 5.9.8 daemons,
+/// then the 6.0.1 daemon for at least as long, and as many operations, as all of them
+/// together (and at least `min_seconds`). Returns the first 5.9.8 attempt that saw the
+/// report (or the last one), its record's message carrying the rate, and the 6.0.1 run.
+pub fn run_rate(
     min_seconds: f64,
     max_seconds: f64,
     attempts: usize,
-) -> Result<Vec<RaceRun>, String> {
-    let (mut total_seconds, mut total_ops) = (0.0, 0);
-    let mut pre = None;
-    for attempt in 1..=attempts.max(1) {
+) -> Result<(Vec<RaceRun>, HitRate), String> {
+    let mut rate = HitRate {
+        attempts: attempts.max(1),
+        max_seconds,
+        hits: Vec::new(),
+        total_seconds: 0.0,
+        total_ops: 0,
+    };
+    let mut shown: Option<RaceRun> = None;
+    for attempt in 1..=rate.attempts {
         let run = run(
             Release::Bookworm,
             Limits {
@@ -395,37 +431,40 @@ pub fn run_both_attempts(
                 max_seconds,
             },
         )?;
-        total_seconds += run.seconds;
-        total_ops += run.reloads + run.listings;
-        let found = run.record.outcome == Outcome::Race;
+        rate.total_seconds += run.seconds;
+        rate.total_ops += run.reloads + run.listings;
+        let found = run.first_relevant;
         eprintln!(
-            "real race: 5.9.8 attempt {attempt}/{attempts}: {} after {:.1} s",
-            if found { "relevant report" } else { "none" },
-            run.seconds
+            "real race: 5.9.8 attempt {attempt}/{}: {}",
+            rate.attempts,
+            match found {
+                Some(t) => format!("relevant report after {t:.1} s"),
+                None => format!("none in {:.1} s", run.seconds),
+            }
         );
-        let mut run = run;
-        if attempt > 1 {
-            let note = format!(
-                " (attempt {attempt} of at most {attempts}; {total_seconds:.1} s and {total_ops} operations over all attempts)"
-            );
-            run.record.message = Some(run.record.message.take().unwrap_or_default() + &note);
+        if let Some(t) = found {
+            rate.hits.push(t);
         }
-        pre = Some(run);
-        if found {
-            break;
+        if !shown.as_ref().is_some_and(|s| s.first_relevant.is_some()) {
+            shown = Some(run);
         }
     }
-    let pre = pre.expect("at least one attempt");
+    let mut pre = shown.expect("at least one attempt");
+    pre.record.message = Some(format!(
+        "{}; hit rate: {}",
+        pre.record.message.take().unwrap_or_default(),
+        rate.text()
+    ));
     let fixed = run(
         Release::Trixie,
         Limits {
             stop_at_first: false,
-            min_seconds: min_seconds.max(total_seconds),
-            min_ops: total_ops,
-            max_seconds: total_seconds.max(max_seconds) * 1.5,
+            min_seconds: min_seconds.max(rate.total_seconds),
+            min_ops: rate.total_ops,
+            max_seconds: rate.total_seconds.max(max_seconds) * 1.5,
         },
     )?;
-    Ok(vec![pre, fixed])
+    Ok((vec![pre, fixed], rate))
 }
 
 /// A plain-text report of runs: the rows' facts, the two stacks, the noise by frame.
@@ -478,22 +517,14 @@ pub fn records_path() -> std::path::PathBuf {
 
 /// Saves the runs' records to [`records_path`] and the text report beside them.
 pub fn save(runs: &[RaceRun]) -> Result<(), String> {
-    let path = records_path();
-    std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(|e| e.to_string())?;
-    let records: Vec<&Record> = runs.iter().map(|r| &r.record).collect();
-    let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
-    std::fs::write(&path, json).map_err(|e| e.to_string())?;
-    std::fs::write(path.with_extension("txt"), report(runs)).map_err(|e| e.to_string())
+    crate::save_records(
+        &records_path(),
+        runs.iter().map(|r| &r.record),
+        &report(runs),
+    )
 }
 
 /// Reads saved records (for `cargo xtask verify --real`).
 pub fn load_records() -> Result<Vec<Record>, String> {
-    let path = records_path();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        format!(
-            "{}: {e} (run `cargo xtask real-race` first)",
-            path.display()
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    crate::load_records(&records_path(), "cargo xtask real-race")
 }

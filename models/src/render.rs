@@ -114,6 +114,21 @@ pub fn flagged(r: &Record) -> Vec<usize> {
     let names = thread_names(steps);
     let msg = r.message.as_deref().unwrap_or("");
     let mut out: Vec<usize> = Vec::new();
+    if r.checker == "real_replay" && r.outcome == Outcome::Race {
+        // The forced pair: the writer's free of the old identity, the reader's load of
+        // the freed address and its read of the freed block.
+        out.extend(
+            steps
+                .iter()
+                .filter(|s| {
+                    s.op == "set_subject: destroy old subject"
+                        || s.op == "load subject pointer"
+                        || s.op == "read of the freed identity"
+                })
+                .map(|s| s.seq),
+        );
+        return out;
+    }
     if msg.contains("Causality violation") {
         for (i, name) in names.iter().enumerate() {
             if msg.contains(&format!("thread #{i} ")) {
@@ -162,6 +177,20 @@ pub fn flagged(r: &Record) -> Vec<usize> {
 pub fn meaning(r: &Record) -> &'static str {
     let msg = r.message.as_deref().unwrap_or("");
     match r.outcome {
+        Outcome::Race if r.checker == "real_replay" => {
+            "gdb held charon's reloading thread inside set_subject after it freed the old identity \
+             and before it stored the new pointer; the list-certs thread loaded the freed address \
+             from the shared cert and read the freed block (a use-after-free in stock charon)"
+        }
+        Outcome::Pass if r.checker == "real_replay" => {
+            "gdb held charon's reloading thread after the store's add_cert_ref; every identity the \
+             list-certs thread loaded was live"
+        }
+        Outcome::Race if r.checker == "real_helgrind" => {
+            "helgrind reported a write of the subject pointer in set_subject and a read of it from \
+             list-certs that no lock it saw orders (a data race on the pointer; helgrind does not \
+             report the free, so this row alone shows no dereference of a freed identity)"
+        }
         Outcome::Race if msg.contains("Causality violation") => {
             "loom found two accesses to the same subject, one a write, that no lock or atomic orders: \
              on a real machine they can overlap, so the reader can dereference an identity that \
@@ -268,6 +297,90 @@ pub fn timeline(r: &Record) -> String {
             " {mark}{:>4}  {:<width$}  {}: {}",
             s.seq, s.thread, s.op, s.detail
         );
+    }
+    out
+}
+
+/// The phases of the subject race, in the vocabulary both the model's timeline and the
+/// forced real run use for their steps.
+const PHASES: [(&str, &[&str]); 5] = [
+    ("wrap", &["wrap raw key"]),
+    ("add_cert_ref", &["add_cert_ref: store new"]),
+    ("set_subject destroy", &["set_subject: destroy old subject"]),
+    ("reader load", &["load subject pointer"]),
+    (
+        "reader read",
+        &[
+            "read of the freed identity",
+            "equals: read subject",
+            "has_subject: read subject",
+        ],
+    ),
+];
+
+/// A Markdown table putting the model's counterexample (`model`, a loom row of
+/// `reload_vs_list_certs × in_place × pre_fix`) beside the forced real run (`real`, a
+/// `real_replay` row), one line per phase: wrap, add_cert_ref, set_subject's destroy,
+/// the reader's load, the reader's read. The model's steps are those of the cert whose
+/// subject was destroyed by a thread other than `main` (the reload's); the reader's are
+/// those of another thread on that cert after the destroy. A phase a side did not
+/// record says so.
+pub fn side_by_side(model: &Record, real: &Record) -> String {
+    let m = model.counterexample.as_deref().unwrap_or(&[]);
+    let r = real.counterexample.as_deref().unwrap_or(&[]);
+    let destroy = m
+        .iter()
+        .rev()
+        .find(|s| s.op == "set_subject: destroy old subject" && s.thread != "main");
+    let cert = destroy
+        .and_then(|s| s.detail.split_whitespace().next())
+        .map(|c| c.trim_end_matches(':').to_string())
+        .unwrap_or_default();
+    let writer = destroy.map(|s| s.thread.clone()).unwrap_or_default();
+    let pick_model = |ops: &[&str], reader: bool| {
+        m.iter()
+            .filter(|s| ops.contains(&s.op.as_str()))
+            .filter(|s| s.detail.starts_with(&cert))
+            .filter(|s| {
+                if reader {
+                    s.thread != writer
+                        && s.thread != "main"
+                        && destroy.is_some_and(|d| s.seq > d.seq)
+                } else {
+                    s.thread == writer
+                }
+            })
+            .find(|_| true)
+            .map(|s| format!("{}. `{}` {}: {}", s.seq, s.thread, s.op, s.detail))
+    };
+    let pick_real = |ops: &[&str]| {
+        r.iter()
+            .find(|s| ops.contains(&s.op.as_str()))
+            .map(|s| format!("{}. `{}` {}: {}", s.seq, s.thread, s.op, s.detail))
+    };
+    let mut out = format!(
+        "| phase | model: {} × {} × {} [{}] | real: {} × {} × {} [{}] |\n|---|---|---|\n",
+        model.scenario,
+        model.variant,
+        model.flow,
+        model.checker,
+        real.scenario,
+        real.variant,
+        real.flow,
+        real.checker
+    );
+    for (i, (phase, ops)) in PHASES.iter().enumerate() {
+        let reader = i >= 3;
+        let ms = pick_model(ops, reader).unwrap_or_else(|| {
+            if reader && i == 4 {
+                "— (loom stops at the load: that access is the violation)".into()
+            } else {
+                "— (not recorded)".into()
+            }
+        });
+        let rs = pick_real(ops).unwrap_or_else(|| "— (not recorded)".into());
+        let cell = |s: String| s.replace('|', "\\|");
+        let _ = writeln!(out, "| {phase} | {} | {} |", cell(ms), cell(rs));
     }
     out
 }

@@ -12,8 +12,10 @@
 //! * `cargo xtask predict --swanctl <file> --reloads N [--clear-every K] [--json]` — the
 //!   model's figures for a real swanctl configuration, both flows.
 //! * `cargo xtask leak [--out DIR]` — the growth report (table + SVG).
-//! * `cargo xtask real-race` — helgrind on the real daemons (5.9.8 and 6.0.1), next to
-//!   the model's rows.
+//! * `cargo xtask real-replay [--runs N]` — the model's counterexample forced on the real
+//!   daemons with gdb (deterministic), next to the model's rows.
+//! * `cargo xtask real-race` — helgrind on the real daemons (5.9.8 and 6.0.1): a hit
+//!   rate over fresh daemons.
 
 mod bench;
 mod bench_checkers;
@@ -52,10 +54,15 @@ enum Command {
     /// timings), the growth plot under notes/figures/, and the generated table of
     /// notes/designs.md.
     Report(report::ReportArgs),
-    /// The race on the real daemons: helgrind on Debian's stock charon 5.9.8 (pre-fix)
-    /// and 6.0.1 (fixed) while vici clients reload and list; real rows next to the
-    /// model's. Needs root; writes target/reports/real-race.json.
+    /// The race on the real daemons, statistically: helgrind on Debian's stock charon
+    /// 5.9.8 (pre-fix, several fresh daemons: a hit rate) and 6.0.1 (fixed) while vici
+    /// clients reload and list. Needs root; writes target/reports/real-race.json.
     RealRace(real::RealRaceArgs),
+    /// The model's counterexample forced on the real daemons with gdb (non-stop mode):
+    /// on 5.9.8 the reload is held in set_subject after the old identity's free and
+    /// list-certs reads the freed identity; on 6.0.1 only live identities. Needs root;
+    /// writes target/reports/real-replay.json.
+    RealReplay(real::RealReplayArgs),
     /// Run the real-thread stress rows (production cells, both flows).
     Stress {
         /// Print JSON records instead of the matrix.
@@ -82,7 +89,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => verify::replay(&args),
         Command::Report(args) => report::run(&args),
         Command::BenchCheckers(args) => bench_checkers::run(&args),
-        Command::RealRace(args) => real::run(&args),
+        Command::RealRace(args) => real::race(&args),
+        Command::RealReplay(args) => real::replay(&args),
         Command::Stress { json } => verify::stress(json),
         Command::Test => testcmd::run(),
         Command::Predict(args) => predict::run(&args),

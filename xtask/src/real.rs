@@ -1,12 +1,35 @@
-//! `cargo xtask real-race`: the race on the real daemons (helgrind on Debian's stock
-//! charon 5.9.8 and 6.0.1), next to the model's loom rows of the same scenario.
-//! Needs root; provisions both daemons (see the `swan-charon` crate).
+//! The real daemons next to the model (root; provisions both daemons, see the
+//! `swan-charon` crate):
+//!
+//! * `cargo xtask real-replay` — the model's counterexample forced on Debian's stock
+//!   charon with gdb (checker `real_replay`): deterministic, the test command's gate.
+//! * `cargo xtask real-race` — helgrind on the same daemons under hammering (checker
+//!   `real_helgrind`): statistical, reported as a hit rate over fresh daemons.
 
 use crate::cargo::LOOM;
 use swan_charon::daemon::Release;
 use swan_charon::race::{self, Limits, SCENARIO};
+use swan_charon::replay;
 use swan_credstore_models::record::Record;
 use swan_credstore_models::render;
+
+/// Which daemon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Daemon {
+    /// Debian bookworm's charon 5.9.8 (pre-fix).
+    Bookworm,
+    /// Debian trixie's charon 6.0.1 (fixed).
+    Trixie,
+}
+
+impl Daemon {
+    fn release(self) -> Release {
+        match self {
+            Daemon::Bookworm => Release::Bookworm,
+            Daemon::Trixie => Release::Trixie,
+        }
+    }
+}
 
 /// Options of `real-race`.
 #[derive(clap::Args)]
@@ -14,20 +37,38 @@ pub struct RealRaceArgs {
     /// Print the real records as a JSON array instead of the matrix.
     #[arg(long)]
     json: bool,
-    /// Longest run per daemon in seconds (the pre-fix one stops at its first relevant
-    /// report; the fixed one may run half as long again to match its operations).
-    #[arg(long, default_value_t = 100.0)]
+    /// Longest run of one pre-fix daemon in seconds (it stops at its first relevant
+    /// report).
+    #[arg(long, default_value_t = 60.0)]
     max_seconds: f64,
-    /// Fresh pre-fix daemons to try before concluding there is no report.
-    #[arg(long, default_value_t = 3)]
+    /// Fresh pre-fix daemons to try: the hit rate is over these.
+    #[arg(long, default_value_t = 5)]
     attempts: usize,
-    /// Shortest run of the fixed daemon in seconds.
+    /// Shortest run of the fixed daemon in seconds (it also runs at least as long, and
+    /// as many operations, as all pre-fix attempts together).
     #[arg(long, default_value_t = 20.0)]
     min_seconds: f64,
-    /// Run one daemon only (`bookworm` or `trixie`): for debugging; bookworm stops at
-    /// its first relevant report or --max-seconds, trixie runs --min-seconds.
+    /// Run one daemon only, once: for debugging; bookworm stops at its first relevant
+    /// report or --max-seconds, trixie runs --min-seconds.
+    #[arg(long, value_enum)]
+    only: Option<Daemon>,
+    /// Skip the model's loom rows (no loom build).
     #[arg(long)]
-    only: Option<String>,
+    no_model: bool,
+}
+
+/// Options of `real-replay`.
+#[derive(clap::Args)]
+pub struct RealReplayArgs {
+    /// Forced runs per daemon (each with a fresh charon).
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// One daemon only.
+    #[arg(long, value_enum)]
+    only: Option<Daemon>,
+    /// Print the real records as a JSON array instead of the matrix.
+    #[arg(long)]
+    json: bool,
     /// Skip the model's loom rows (no loom build).
     #[arg(long)]
     no_model: bool,
@@ -49,19 +90,80 @@ fn model_rows() -> Result<Vec<Record>, String> {
         .collect())
 }
 
-/// `real-race`: `Ok(true)` when both real rows have their expected outcome.
-pub fn run(args: &RealRaceArgs) -> Result<bool, String> {
-    let runs = match args.only.as_deref() {
-        None => race::run_both_attempts(args.min_seconds, args.max_seconds, args.attempts)?,
-        Some(name) => {
-            let release = match name {
-                "bookworm" => Release::Bookworm,
-                "trixie" => Release::Trixie,
-                other => return Err(format!("--only {other}: expected bookworm or trixie")),
-            };
+/// Prints the model's and the real rows as one matrix, each counterexample's timeline,
+/// and for a `real_replay` race the side-by-side table.
+fn show(real: &[Record], with_model: bool) -> Result<(), String> {
+    let model = if with_model {
+        model_rows()?
+    } else {
+        Vec::new()
+    };
+    let mut all = model.clone();
+    all.extend(real.iter().cloned());
+    print!("{}", render::matrix(&all));
+    for r in real {
+        let m = model
+            .iter()
+            .find(|m| m.variant == r.variant && m.flow == r.flow && m.counterexample.is_some());
+        if let Some(m) = m {
+            print!("\n{}", render::timeline(m));
+        }
+        if r.counterexample.is_some() {
+            print!("\n{}", render::timeline(r));
+        }
+        if let (Some(m), true) = (m, r.checker == replay::CHECKER) {
+            print!("\n{}", render::side_by_side(m, r));
+        }
+    }
+    Ok(())
+}
+
+/// `real-replay`: `Ok(true)` when every run had its expected outcome.
+pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
+    let releases: Vec<Release> = match args.only {
+        Some(d) => vec![d.release()],
+        None => Release::ALL.to_vec(),
+    };
+    let runs = replay::run_many(&releases, args.runs);
+    replay::save(&runs)?;
+    let ok = runs.iter().all(|r| r.record.as_expected());
+    let saved = replay::load_records()?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&saved).map_err(|e| e.to_string())?
+        );
+        return Ok(ok);
+    }
+    show(&saved, !args.no_model)?;
+    println!("\n{}", replay::summary(&runs));
+    println!(
+        "real-replay: records in {}; {}",
+        replay::records_path().display(),
+        if ok {
+            "every run as expected"
+        } else {
+            "MISMATCH"
+        }
+    );
+    Ok(ok)
+}
+
+/// `real-race`: `Ok(true)` when both real rows have their expected outcome (the
+/// pre-fix row is `race` when at least one attempt saw the report; its message carries
+/// the hit rate).
+pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
+    let (runs, rate) = match args.only {
+        None => {
+            let (runs, rate) = race::run_rate(args.min_seconds, args.max_seconds, args.attempts)?;
+            (runs, Some(rate))
+        }
+        Some(d) => {
+            let release = d.release();
+            let pre = release == Release::Bookworm;
             let limits = Limits {
-                stop_at_first: release == Release::Bookworm,
-                min_seconds: if release == Release::Bookworm {
+                stop_at_first: pre,
+                min_seconds: if pre {
                     args.max_seconds
                 } else {
                     args.min_seconds
@@ -69,7 +171,7 @@ pub fn run(args: &RealRaceArgs) -> Result<bool, String> {
                 min_ops: 0,
                 max_seconds: args.max_seconds,
             };
-            vec![race::run(release, limits)?]
+            (vec![race::run(release, limits)?], None)
         }
     };
     race::save(&runs)?;
@@ -82,26 +184,11 @@ pub fn run(args: &RealRaceArgs) -> Result<bool, String> {
         );
         return Ok(ok);
     }
-    let model = if args.no_model {
-        Vec::new()
-    } else {
-        model_rows()?
-    };
-    let mut all = model.clone();
-    all.extend(real.iter().cloned());
-    print!("{}", render::matrix(&all));
-    for r in &real {
-        if let Some(m) = model
-            .iter()
-            .find(|m| m.variant == r.variant && m.flow == r.flow && m.counterexample.is_some())
-        {
-            print!("\n{}", render::timeline(m));
-        }
-        if r.counterexample.is_some() {
-            print!("\n{}", render::timeline(r));
-        }
-    }
+    show(&real, !args.no_model)?;
     println!("\n{}", race::report(&runs));
+    if let Some(rate) = rate {
+        println!("helgrind hit rate on 5.9.8: {}", rate.text());
+    }
     println!(
         "real-race: records in {}; {}",
         race::records_path().display(),
@@ -114,7 +201,19 @@ pub fn run(args: &RealRaceArgs) -> Result<bool, String> {
     Ok(ok)
 }
 
-/// The saved real rows, for `cargo xtask verify --real`.
+/// The saved real rows (`real_replay`, then `real_helgrind`, whichever were saved), for
+/// `cargo xtask verify --real` and the report; an error when neither was.
 pub fn saved_records() -> Result<Vec<Record>, String> {
-    race::load_records()
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for load in [replay::load_records, race::load_records] {
+        match load() {
+            Ok(r) => out.extend(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    if out.is_empty() {
+        return Err(errors.join("; "));
+    }
+    Ok(out)
 }

@@ -47,7 +47,7 @@ pub fn run(args: &ReportArgs) -> Result<bool, String> {
     let mut text = report::results_md(&records, &extra);
     if let Ok(real) = crate::real::saved_records() {
         if !real.is_empty() {
-            text.push_str(&real_section(&real));
+            text.push_str(&real_section(&real, &records));
         }
     }
     let path = notes.join("results.md");
@@ -57,15 +57,20 @@ pub fn run(args: &ReportArgs) -> Result<bool, String> {
     Ok(records.iter().all(Record::as_expected))
 }
 
-/// The saved `real_helgrind` rows (last `cargo xtask real-race`), after the timings:
-/// they depend on real scheduling, so the tests do not compare them.
-fn real_section(real: &[Record]) -> String {
+/// The saved real rows (last `cargo xtask real-replay` and `cargo xtask real-race`),
+/// after the timings: addresses and times differ per run, so the currency tests do not
+/// compare them. The forced `real_replay` race is put beside the model's loom
+/// counterexample of the same cell, phase by phase.
+fn real_section(real: &[Record], model: &[Record]) -> String {
     let mut out = String::from(
-        "\n## Real daemons (last `cargo xtask real-race` run; not compared by the tests)\n\n\
-         Rows with checker `real_helgrind`: Debian's stock charon under valgrind's helgrind \
-         while vici clients reload and list (see [real-daemon.md](real-daemon.md)). \
-         `interleavings` counts the operations done, `seconds` the time to the first \
-         relevant report (or the whole run).\n\n\
+        "\n## Real daemons (last `cargo xtask real-replay` and `cargo xtask real-race` runs; not compared by the tests)\n\n\
+         Rows with checker `real_replay`: the model's counterexample forced on Debian's stock \
+         charon with gdb in non-stop mode, one schedule per run (`interleavings` = 1); the \
+         message ends with how many forced runs had the expected outcome. Rows with checker \
+         `real_helgrind`: charon under valgrind's helgrind while vici clients reload and \
+         list; `interleavings` counts the operations done, `seconds` the time to the first \
+         relevant report (or the whole run), and the message carries the hit rate over \
+         fresh daemons. See [real-daemon.md](real-daemon.md).\n\n\
          | scenario | variant | flow | checker | expected | outcome | operations | seconds |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
@@ -82,6 +87,28 @@ fn real_section(real: &[Record]) -> String {
             r.interleavings,
             r.seconds
         );
+    }
+    for r in real
+        .iter()
+        .filter(|r| r.checker == swan_charon::replay::CHECKER)
+    {
+        let m = model.iter().find(|m| {
+            m.checker == "loom"
+                && m.scenario == r.scenario
+                && m.variant == r.variant
+                && m.flow == r.flow
+                && m.counterexample.is_some()
+        });
+        if let Some(m) = m {
+            let _ = write!(
+                out,
+                "\n### The model's interleaving, forced on {} × {} × {}\n\n{}",
+                r.scenario,
+                r.variant,
+                r.flow,
+                swan_credstore_models::render::side_by_side(m, r)
+            );
+        }
     }
     for r in real.iter().filter(|r| r.counterexample.is_some()) {
         let _ = write!(

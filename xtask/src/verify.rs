@@ -30,8 +30,9 @@ pub struct VerifyArgs {
     /// shuttle: 1,000 executions per row instead of 100.
     #[arg(long)]
     full: bool,
-    /// Also show the real daemons' rows (checker `real_helgrind`) saved by
-    /// `cargo xtask real-race` (or the real_race test) in target/reports/real-race.json.
+    /// Also show the real daemons' rows saved by `cargo xtask real-replay` (checker
+    /// `real_replay`, target/reports/real-replay.json) and `cargo xtask real-race`
+    /// (`real_helgrind`, target/reports/real-race.json).
     #[arg(long)]
     real: bool,
 }

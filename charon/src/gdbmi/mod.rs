@@ -129,10 +129,9 @@ impl Gdb {
         }
         gdb.attached = true;
         gdb.cmd(&format!("-target-attach {pid}"))?;
-        // The attach stops every thread; wait until gdb has reported them.
-        std::thread::sleep(Duration::from_millis(300));
+        // The attach stops every thread; gdb reports each (late reports are dropped by
+        // the first `continue_all`).
         gdb.drain(Duration::from_millis(200));
-        gdb.stops.clear();
         Ok(gdb)
     }
 
@@ -247,9 +246,12 @@ impl Gdb {
         }
     }
 
-    /// Resumes every thread.
+    /// Resumes every thread. Stops reported before gdb accepted the command (the
+    /// attach's, for one) are over: they are dropped from the queue.
     pub fn continue_all(&mut self) -> Result<(), String> {
-        self.cmd("-exec-continue --all").map(|_| ())
+        self.cmd("-exec-continue --all")?;
+        self.stops.clear();
+        Ok(())
     }
 
     /// Resumes one thread.

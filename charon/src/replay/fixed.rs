@@ -39,12 +39,24 @@ pub(super) fn run(
     gdb.continue_all()?;
     let writer_client = Client::load_conn(charon, msg)?;
     let mut w: Option<String> = None;
-    let mut b_free = None;
+    let mut b_free: Option<String> = None;
+    let mut free_cond = String::new();
     let mut freed = BTreeSet::new();
     let stored = loop {
         let (s, t) = next_break(gdb, "the reload (equals, destroy, free or get_ref)")?;
         if w.is_none() {
-            b_free = Some(gdb.break_insert("free", Some(&t), None)?);
+            // The first stop is the store's duplicate check: the subjects of both certs
+            // are what a reader could load; their frees (inside the duplicate's
+            // `destroy`) are recorded.
+            if !is_bp(&s, &b_equals) {
+                return Err(format!("expected add_cert_ref's equals first, got {s:?}"));
+            }
+            let (a, b) = (gdb.eval(&t, "$rdi")?, gdb.eval(&t, "$rsi")?);
+            free_cond = format!(
+                "$rdi == {} || $rdi == {}",
+                ctx.subject_of(a)?,
+                ctx.subject_of(b)?
+            );
             steps.name(Who::Writer, &t);
             w = Some(t.clone());
         }
@@ -64,6 +76,9 @@ pub(super) fn run(
             );
         } else if is_bp(&s, &b_destroy) {
             let c = gdb.eval(&t, "$rdi")?;
+            if b_free.is_none() {
+                b_free = Some(gdb.break_insert("free", Some(&t), Some(&free_cond))?);
+            }
             steps.push(
                 Who::Writer,
                 "destroy cert",
@@ -73,7 +88,13 @@ pub(super) fn run(
                 ),
             );
         } else if b_free.as_ref().is_some_and(|b| is_bp(&s, b)) {
-            freed.insert(gdb.eval(&t, "$rdi")?);
+            let f = gdb.eval(&t, "$rdi")?;
+            freed.insert(f);
+            steps.push(
+                Who::Writer,
+                "free",
+                format!("free({f:#x}): a subject block"),
+            );
         } else if is_bp(&s, &b_getref) {
             break gdb.eval(&t, "$rdi")?;
         }
@@ -119,7 +140,7 @@ pub(super) fn run(
         Who::Writer,
         "held: after add_cert_ref, before the merge",
         format!(
-            "the store's write lock released; {} blocks freed by this thread so far — {}",
+            "the store's write lock released; {} of the two certs' subject blocks freed — {}",
             freed.len(),
             ctx.frames(gdb, &w)
         ),
@@ -189,7 +210,7 @@ pub(super) fn run(
     Ok((
         outcome,
         format!(
-            "forced on 6.0.1: the reload was held after add_cert_ref released the store's lock (the duplicate destroyed, {} blocks freed); list-certs loaded {reads} subject pointers, {} of them live identities; {listing}; {reload}",
+            "forced on 6.0.1: the reload was held after add_cert_ref released the store's lock (the duplicate destroyed, {} subject block freed); list-certs loaded {reads} subject pointers, {} of them live identities; {listing}; {reload}",
             freed.len(),
             reads - dead.len()
         ),

@@ -333,6 +333,9 @@ pub fn run(release: Release) -> Result<ReplayRun, String> {
 pub(super) fn pass_on(gdb: &mut Gdb, s: Stop) -> Result<(), String> {
     match (&s.thread, s.reason.as_str()) {
         (Some(t), "breakpoint-hit") => gdb.continue_thread(t),
+        // A stop with no reason or signal 0: gdb stopping a thread for itself (the
+        // attach); it is resumed.
+        (Some(t), "") => gdb.continue_thread(t),
         (Some(t), "signal-received") if s.signal.as_deref() == Some("0") => gdb.continue_thread(t),
         _ => Err(format!(
             "unexpected stop: {} {} in thread {:?} at {:?}",
@@ -346,7 +349,10 @@ pub(super) fn pass_on(gdb: &mut Gdb, s: Stop) -> Result<(), String> {
 
 /// The next breakpoint stop (any thread), or a signal/exit stop as an error.
 pub(super) fn next_break(gdb: &mut Gdb, what: &str) -> Result<(Stop, String), String> {
-    let s = need(gdb.wait_stop(STEP_TIMEOUT, |_| true, |_, _| Ok(()))?, what)?;
+    let quiet = |s: &Stop| {
+        s.reason.is_empty() || (s.reason == "signal-received" && s.signal.as_deref() == Some("0"))
+    };
+    let s = need(gdb.wait_stop(STEP_TIMEOUT, |s| !quiet(s), pass_on)?, what)?;
     match (&s.thread, s.reason.as_str()) {
         (Some(t), "breakpoint-hit") => {
             let t = t.clone();
@@ -363,4 +369,138 @@ pub(super) fn next_break(gdb: &mut Gdb, what: &str) -> Result<(Stop, String), St
 
 pub(super) fn at(a: u64) -> String {
     format!("*{a:#x}")
+}
+
+/// `runs` forced runs on each of `releases`, one after the other; every run's result,
+/// an error being an `error` row (never a pass).
+pub fn run_many(releases: &[Release], runs: usize) -> Vec<ReplayRun> {
+    let mut out = Vec::new();
+    for &release in releases {
+        for i in 1..=runs.max(1) {
+            let r = run(release).unwrap_or_else(|e| error_run(release, e));
+            eprintln!(
+                "real replay: {} run {i}/{runs}: {} ({:.1} s)",
+                release.label(),
+                r.record.outcome.name(),
+                r.seconds
+            );
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn error_run(release: Release, e: String) -> ReplayRun {
+    let expected = match release {
+        Release::Bookworm => Outcome::Race,
+        Release::Trixie => Outcome::Pass,
+    };
+    ReplayRun {
+        release,
+        record: Record {
+            scenario: race::SCENARIO.into(),
+            variant: release.variant().into(),
+            flow: release.flow().name().into(),
+            checker: CHECKER.into(),
+            expected,
+            outcome: Outcome::Error,
+            message: Some(e),
+            interleavings: 0,
+            first_failing: None,
+            seconds: 0.0,
+            bounds: Bounds {
+                threads: 2,
+                operations: "forced schedule (not completed)".into(),
+                preemption_bound: None,
+                exhaustive: false,
+                max_iterations: None,
+                pct_depth: None,
+                seed: None,
+            },
+            counterexample: None,
+            schedule: None,
+        },
+        seconds: 0.0,
+        sites: String::new(),
+    }
+}
+
+/// Per daemon: how many runs had the expected outcome, and the time per run (min,
+/// median, max).
+pub fn summary(runs: &[ReplayRun]) -> String {
+    let mut out = String::new();
+    for release in Release::ALL {
+        let mine: Vec<&ReplayRun> = runs.iter().filter(|r| r.release == release).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let ok = mine.iter().filter(|r| r.record.as_expected()).count();
+        let mut t: Vec<f64> = mine.iter().map(|r| r.seconds).collect();
+        t.sort_by(f64::total_cmp);
+        out.push_str(&format!(
+            "{}: {ok} of {} forced runs {} as expected ({}); seconds per run: min {:.1}, median {:.1}, max {:.1}\n",
+            release.label(),
+            mine.len(),
+            mine[0].record.expected.name(),
+            if ok == mine.len() { "all" } else { "NOT all" },
+            t[0],
+            t[t.len() / 2],
+            t[t.len() - 1]
+        ));
+        for r in mine.iter().filter(|r| !r.record.as_expected()) {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                r.record.outcome.name(),
+                r.record.message.clone().unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+/// Where the records go.
+pub fn records_path() -> std::path::PathBuf {
+    crate::target_dir().join("reports/real-replay.json")
+}
+
+/// Saves one record per daemon (its last run, the summary appended to its message)
+/// and the summary with every run's steps as text beside it.
+pub fn save(runs: &[ReplayRun]) -> Result<(), String> {
+    let sum = summary(runs);
+    let mut last: Vec<Record> = Vec::new();
+    for release in Release::ALL {
+        if let Some(r) = runs.iter().rev().find(|r| r.release == release) {
+            let mut rec = r.record.clone();
+            let line = sum
+                .lines()
+                .find(|l| l.starts_with(release.label()))
+                .unwrap_or("");
+            rec.message = Some(format!(
+                "{} [{line}]",
+                rec.message.take().unwrap_or_default()
+            ));
+            last.push(rec);
+        }
+    }
+    let mut text = sum.clone();
+    for r in runs {
+        text.push_str(&format!(
+            "\n== {} ({:.1} s)\n   sites: {}\n",
+            r.release.label(),
+            r.seconds,
+            r.sites
+        ));
+        for s in r.record.counterexample.iter().flatten() {
+            text.push_str(&format!(
+                "   {:>3}  {}  {}: {}\n",
+                s.seq, s.thread, s.op, s.detail
+            ));
+        }
+    }
+    crate::save_records(&records_path(), last.iter(), &text)
+}
+
+/// Reads the saved records (for `cargo xtask verify --real` and the report).
+pub fn load_records() -> Result<Vec<Record>, String> {
+    crate::load_records(&records_path(), "cargo xtask real-replay")
 }
