@@ -2,39 +2,53 @@
 //! `swan-charon` crate's `replay` module): deterministic, one forced schedule per run.
 //!
 //! * 5.9.8: the reload is held in `set_subject` after the old identity's `free`, before
-//!   the store; `list-certs` loads that cert's subject pointer and gets the freed
-//!   address. The row must be `race`, and its steps must show the free and the load of
-//!   the same address by another thread.
-//! * 6.0.1: no `set_subject` slot; the reload is held after `add_cert_ref`; every
-//!   subject the reader loads is live. The row must be `pass` with at least one load.
+//!   the store; the reader loads that cert's subject pointer and gets the freed address,
+//!   then reads the freed block. The row must be `race`.
+//! * 6.0.1, the control through the same harness: no `set_subject` slot; the reload is
+//!   held after `add_cert_ref`; every subject the reader loads is live. The row must be
+//!   `pass`, with at least one load checked.
 //!
-//! Needs root (gdb attaches to the charon the test started, by its PID).
+//! Each with both readers: vici `list-certs` (`reload_vs_list_certs`) and IKE_AUTH's
+//! lookup of the initiator's raw key, the initiator being a second charon over loopback
+//! (`reload_vs_lookup`).
+//!
+//! The verdicts are computed from the observations ([`replay::Facts`]); the tests also
+//! check the observations themselves. Needs root (gdb attaches to the charon the test
+//! started, by its PID).
 #![cfg(not(any(loom, shuttle)))]
 
 use swan_charon::daemon::Release;
-use swan_charon::replay;
+use swan_charon::replay::{self, Reader};
 use swan_credstore_models::record::Outcome;
 
 fn steps_text(r: &replay::ReplayRun) -> String {
-    r.record
+    let steps: Vec<String> = r
+        .record
         .counterexample
         .iter()
         .flatten()
         .map(|s| format!("{:>3} {} | {} | {}", s.seq, s.thread, s.op, s.detail))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    format!("{:?}\n{}", r.record.message, steps.join("\n"))
 }
 
-#[test]
-fn forced_schedule_reads_the_freed_identity_on_5_9_8() {
-    let run = replay::run(Release::Bookworm).unwrap_or_else(|e| panic!("{e}"));
+fn pre_fix(reader: Reader) {
+    let run = replay::run(Release::Bookworm, reader).unwrap_or_else(|e| panic!("{e}"));
     let text = steps_text(&run);
-    eprintln!("{:?}\n{text}", run.record.message);
+    eprintln!("{text}");
+    assert_eq!(run.record.outcome, Outcome::Race, "{text}");
+    let f = &run.facts;
+    assert!(f.set_subject_slot, "5.9.8 has set_subject:\n{text}");
+    assert_eq!(f.freed.len(), 1, "{text}");
+    assert_eq!(f.loads.len(), 1, "{text}");
     assert_eq!(
-        run.record.outcome,
-        Outcome::Race,
-        "{:?}\n{text}",
-        run.record.message
+        f.loads[0].subject, f.freed[0],
+        "the reader loaded the freed address:\n{text}"
+    );
+    assert!(!f.loads[0].live, "the loaded block is freed:\n{text}");
+    assert!(
+        f.read_of_freed || f.signal.is_some(),
+        "the reader read the freed block (watchpoint) or crashed on it:\n{text}"
     );
     let steps = run.record.counterexample.as_ref().expect("steps");
     let free = steps
@@ -49,21 +63,45 @@ fn forced_schedule_reads_the_freed_identity_on_5_9_8() {
     assert_ne!(steps[free].thread, steps[load].thread, "{text}");
 }
 
-#[test]
-fn forced_schedule_reads_only_live_identities_on_6_0_1() {
-    let run = replay::run(Release::Trixie).unwrap_or_else(|e| panic!("{e}"));
+fn fixed(reader: Reader) {
+    let run = replay::run(Release::Trixie, reader).unwrap_or_else(|e| panic!("{e}"));
     let text = steps_text(&run);
-    eprintln!("{:?}\n{text}", run.record.message);
-    assert_eq!(
-        run.record.outcome,
-        Outcome::Pass,
-        "{:?}\n{text}",
-        run.record.message
-    );
-    let steps = run.record.counterexample.as_ref().expect("steps");
+    eprintln!("{text}");
+    assert_eq!(run.record.outcome, Outcome::Pass, "{text}");
+    let f = &run.facts;
     assert!(
-        steps.iter().any(|s| s.op == "load subject pointer"),
+        !f.set_subject_slot,
+        "6.0.1 has no set_subject slot:\n{text}"
+    );
+    assert!(!f.loads.is_empty(), "{text}");
+    assert!(
+        f.loads
+            .iter()
+            .all(|l| l.live && !f.freed.contains(&l.subject)),
         "{text}"
     );
-    assert!(steps[0].detail.contains("no set_subject"), "{text}");
+    assert!(
+        !f.freed.is_empty(),
+        "the duplicate's subject was freed while the writer ran (the loads are checked against it):\n{text}"
+    );
+}
+
+#[test]
+fn list_certs_reads_the_freed_identity_on_5_9_8() {
+    pre_fix(Reader::ListCerts);
+}
+
+#[test]
+fn ike_lookup_reads_the_freed_identity_on_5_9_8() {
+    pre_fix(Reader::IkeLookup);
+}
+
+#[test]
+fn list_certs_reads_only_live_identities_on_6_0_1() {
+    fixed(Reader::ListCerts);
+}
+
+#[test]
+fn ike_lookup_reads_only_live_identities_on_6_0_1() {
+    fixed(Reader::IkeLookup);
 }

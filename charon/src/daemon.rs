@@ -13,6 +13,10 @@
 //!   inside the root, and its vici socket is reachable from the host through the
 //!   root's path.
 //!
+//! With [`Options::netns_of`] the command is `nsenter --net=/proc/PID/ns/net unshare
+//! --mount ...` instead, without `ip link`: a second charon in the namespace of the
+//! first, its IKE peer over loopback.
+//!
 //! Under helgrind the exec'ed program is `valgrind --tool=helgrind --xml=yes ...
 //! charon` (the host's valgrind for bookworm, trixie's inside the root), so the PID is
 //! still the daemon's.
@@ -97,13 +101,18 @@ pub struct Work {
     host: PathBuf,
     inner: PathBuf,
     root: Option<PathBuf>,
+    openssl: bool,
 }
 
 impl Work {
-    /// A fresh folder for `release`, tagged `tag` (with this process's id).
+    /// A fresh folder for `release`, tagged `tag` (with this process's id and a serial
+    /// number, so that folders of parallel tests never collide).
     pub fn new(release: Release, tag: &str) -> Result<Work, String> {
+        // Unique per process and per folder: tests of one binary run in parallel.
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!(
-            "swan-credstore-{tag}-{}-{}",
+            "swan-credstore-{tag}-{}-{}-{serial}",
             release.tag(),
             std::process::id()
         );
@@ -131,8 +140,9 @@ impl Work {
             host,
             inner,
             root,
+            openssl: tag != "race",
         };
-        w.write_strongswan_conf(tag != "race")?;
+        w.write_strongswan_conf(None)?;
         Ok(w)
     }
 
@@ -171,10 +181,15 @@ impl Work {
     /// leave it out, as the brief's measurements did: libcrypto's internal locks are
     /// taken by the reloading and the listing threads alike, and helgrind then sees them
     /// ordered, which hides the unordered subject accesses (RSA keys parse with gmp).
-    fn write_strongswan_conf(&self, openssl: bool) -> Result<(), String> {
+    ///
+    /// `ike_port`: the UDP port charon listens on for IKE (and the next one for NAT-T);
+    /// `None`: random ports (nothing talks IKE to it).
+    fn write_strongswan_conf(&self, ike_port: Option<u16>) -> Result<(), String> {
         let vici = self.inner.join("run/charon.vici").display().to_string();
         let log = self.inner.join("run/charon.log").display().to_string();
-        let openssl = if openssl { "openssl " } else { "" };
+        // kdf: IKE's key derivation (an IKE peer talks to the replay's daemon).
+        let openssl = if self.openssl { "openssl kdf " } else { "" };
+        let (port, port_nat_t) = ike_port.map_or((0, 0), |p| (p, p + 1));
         // Only the plugins needed: charon must start (kernel-netlink, socket-default)
         // and parse RSA/ECDSA keys and X.509 certs; no port is bound outside lo.
         let text = format!(
@@ -183,8 +198,8 @@ impl Work {
     load = random nonce drbg {openssl}hmac mgf1 sha1 sha2 pem pkcs1 pkcs8 gmp pubkey x509 constraints kernel-netlink socket-default vici
     install_routes = no
     install_virtual_ip = no
-    port = 0
-    port_nat_t = 0
+    port = {port}
+    port_nat_t = {port_nat_t}
     plugins {{
         vici {{
             socket = unix://{vici}
@@ -253,6 +268,11 @@ impl Drop for Work {
 pub struct Options {
     /// Run it under `valgrind --tool=helgrind` with XML output into the work folder.
     pub helgrind: bool,
+    /// Listen for IKE on this UDP port (NAT-T on the next); `None`: random ports.
+    pub ike_port: Option<u16>,
+    /// Start it in the network namespace of this process (another charon this process
+    /// started, its IKE peer) instead of a new one.
+    pub netns_of: Option<u32>,
 }
 
 /// A charon this process started; stopped by PID on drop, whatever happens.
@@ -288,19 +308,34 @@ impl<'w> Charon<'w> {
             ));
         }
         program.push_str(CHARON);
-        let mut cmd = Command::new("unshare");
+        work.write_strongswan_conf(options.ike_port)?;
+        let mut cmd = match options.netns_of {
+            None => Command::new("unshare"),
+            Some(pid) => {
+                let mut c = Command::new("nsenter");
+                c.arg(format!("--net=/proc/{pid}/ns/net")).arg("unshare");
+                c
+            }
+        };
+        let net = if options.netns_of.is_some() {
+            ""
+        } else {
+            "ip link set lo up && "
+        };
+        if options.netns_of.is_none() {
+            cmd.arg("--net");
+        }
+        cmd.args(["--mount", "--propagation", "private"]);
         let script = match &work.root {
             None => {
                 // A private /run too: charon refuses to start while /run/charon.pid
                 // exists, so a stale pid file (or another charon on the host) must not
                 // decide whether this one starts.
-                cmd.args(["--net", "--mount", "--propagation", "private"]);
-                format!("ip link set lo up && mount -t tmpfs tmpfs /run && exec {program}")
+                format!("{net}mount -t tmpfs tmpfs /run && exec {program}")
             }
             Some(root) => {
-                cmd.args(["--net", "--mount", "--propagation", "private"]);
                 format!(
-                    "ip link set lo up && mount -t proc proc {} && mount -t tmpfs tmpfs {} && exec chroot {} {program}",
+                    "{net}mount -t proc proc {} && mount -t tmpfs tmpfs {} && exec chroot {} {program}",
                     shell_quote(&root.join("proc")),
                     shell_quote(&root.join("run")),
                     shell_quote(root)

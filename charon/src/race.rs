@@ -70,7 +70,8 @@ pub struct RaceRun {
     pub methods: String,
 }
 
-const KEY: &str = "tests/data/keys/rsa.pub.pem";
+/// The raw public key of the replayed connection.
+pub const KEY: &str = "tests/data/keys/rsa.pub.pem";
 
 /// Writes the connection the runs reload (scenario A of the leak measurements: one
 /// raw RSA key, explicit id) into `work` and returns its `load-conn` message.
@@ -159,7 +160,13 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
     let versions = release.provision()?;
     let work = Work::new(release, "race")?;
     let msg = connection(&work)?;
-    let mut charon = Charon::start(&work, Options { helgrind: true })?;
+    let mut charon = Charon::start(
+        &work,
+        Options {
+            helgrind: true,
+            ..Options::default()
+        },
+    )?;
     // First load before the readers start, so the store holds the key.
     charon
         .vici()?

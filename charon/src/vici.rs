@@ -5,7 +5,8 @@
 //!
 //! Only what the project needs: `version` (readiness), `load-conn` with a message built
 //! from the model's parsed swanctl configuration ([`load_conn_message`]), `list-certs`
-//! (streams `list-cert` events) and `clear-creds`.
+//! (streams `list-cert` events), `clear-creds`, and for an IKE peer `load-key`,
+//! `load-shared` and `initiate`.
 
 use futures_util::{pin_mut, TryStreamExt};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -178,6 +179,35 @@ impl Vici {
     /// `load-conn` with a message from [`load_conn_message`].
     pub fn load_conn(&mut self, msg: &Message) -> Result<(), String> {
         self.command("load-conn", msg)
+    }
+
+    /// `initiate` of an IKE_SA alone (no CHILD_SA) of connection `ike`, waiting up to
+    /// `timeout_ms` for it to be established.
+    pub fn initiate_ike(&mut self, ike: &str, timeout_ms: u32) -> Result<(), String> {
+        let msg = Message::default()
+            .with("ike", Value::Str(ike.to_string()))
+            .with("timeout", Value::Str(timeout_ms.to_string()));
+        self.command("initiate", &msg)
+    }
+
+    /// `load-shared`: an IKE pre-shared key for `owners` (identities).
+    pub fn load_shared(&mut self, secret: &str, owners: &[&str]) -> Result<(), String> {
+        let msg = Message::default()
+            .with("type", Value::Str("IKE".into()))
+            .with("data", Value::Str(secret.to_string()))
+            .with(
+                "owners",
+                Value::List(owners.iter().map(|o| o.to_string()).collect()),
+            );
+        self.command("load-shared", &msg)
+    }
+
+    /// `load-key`: a private key, PEM (type detected by charon).
+    pub fn load_key(&mut self, pem: &str) -> Result<(), String> {
+        let msg = Message::default()
+            .with("type", Value::Str("any".into()))
+            .with("data", Value::Str(pem.to_string()));
+        self.command("load-key", &msg)
     }
 
     /// `clear-creds`.

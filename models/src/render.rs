@@ -179,12 +179,13 @@ pub fn meaning(r: &Record) -> &'static str {
     match r.outcome {
         Outcome::Race if r.checker == "real_replay" => {
             "gdb held charon's reloading thread inside set_subject after it freed the old identity \
-             and before it stored the new pointer; the list-certs thread loaded the freed address \
-             from the shared cert and read the freed block (a use-after-free in stock charon)"
+             and before it stored the new pointer; the reader thread (list-certs or IKE_AUTH's \
+             lookup) loaded the freed address from the shared cert and read the freed block (a \
+             use-after-free in stock charon)"
         }
         Outcome::Pass if r.checker == "real_replay" => {
             "gdb held charon's reloading thread after the store's add_cert_ref; every identity the \
-             list-certs thread loaded was live"
+             reader thread (list-certs or IKE_AUTH's lookup) loaded was live"
         }
         Outcome::Race if r.checker == "real_helgrind" => {
             "helgrind reported a write of the subject pointer in set_subject and a read of it from \

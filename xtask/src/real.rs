@@ -8,7 +8,7 @@
 
 use crate::cargo::LOOM;
 use swan_charon::daemon::Release;
-use swan_charon::race::{self, Limits, SCENARIO};
+use swan_charon::race::{self, Limits};
 use swan_charon::replay;
 use swan_credstore_models::record::Record;
 use swan_credstore_models::render;
@@ -57,15 +57,28 @@ pub struct RealRaceArgs {
     no_model: bool,
 }
 
+/// Which reader the forced schedule lets run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReaderArg {
+    /// vici list-certs (scenario reload_vs_list_certs).
+    ListCerts,
+    /// IKE_AUTH's lookup of the initiator's raw key, from a second charon over loopback
+    /// (scenario reload_vs_lookup).
+    IkeLookup,
+}
+
 /// Options of `real-replay`.
 #[derive(clap::Args)]
 pub struct RealReplayArgs {
-    /// Forced runs per daemon (each with a fresh charon).
+    /// Forced runs per daemon and reader (each with a fresh charon).
     #[arg(long, default_value_t = 1)]
     runs: usize,
     /// One daemon only.
     #[arg(long, value_enum)]
     only: Option<Daemon>,
+    /// One reader only (default: both).
+    #[arg(long, value_enum)]
+    reader: Option<ReaderArg>,
     /// Print the real records as a JSON array instead of the matrix.
     #[arg(long)]
     json: bool,
@@ -75,26 +88,33 @@ pub struct RealReplayArgs {
 }
 
 /// The model's loom rows for the real rows' cells (scenario × variant × flow).
-fn model_rows() -> Result<Vec<Record>, String> {
-    let args: Vec<String> = ["--scenario", SCENARIO, "--checker", "loom"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let rows = crate::verify::checker(LOOM, &args)?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| {
-            (r.variant == "in_place" && r.flow == "pre_fix")
-                || (r.variant == "immutable" && r.flow == "upstream_fix")
-        })
-        .collect())
+fn model_rows(real: &[Record]) -> Result<Vec<Record>, String> {
+    let mut out = Vec::new();
+    let mut scenarios: Vec<&str> = real.iter().map(|r| r.scenario.as_str()).collect();
+    scenarios.dedup();
+    for scenario in scenarios {
+        let args: Vec<String> = ["--scenario", scenario, "--checker", "loom"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        out.extend(
+            crate::verify::checker(LOOM, &args)?
+                .into_iter()
+                .filter(|m| {
+                    real.iter().any(|r| {
+                        r.scenario == m.scenario && r.variant == m.variant && r.flow == m.flow
+                    })
+                }),
+        );
+    }
+    Ok(out)
 }
 
 /// Prints the model's and the real rows as one matrix, each counterexample's timeline,
 /// and for a `real_replay` race the side-by-side table.
 fn show(real: &[Record], with_model: bool) -> Result<(), String> {
     let model = if with_model {
-        model_rows()?
+        model_rows(real)?
     } else {
         Vec::new()
     };
@@ -102,9 +122,12 @@ fn show(real: &[Record], with_model: bool) -> Result<(), String> {
     all.extend(real.iter().cloned());
     print!("{}", render::matrix(&all));
     for r in real {
-        let m = model
-            .iter()
-            .find(|m| m.variant == r.variant && m.flow == r.flow && m.counterexample.is_some());
+        let m = model.iter().find(|m| {
+            m.scenario == r.scenario
+                && m.variant == r.variant
+                && m.flow == r.flow
+                && m.counterexample.is_some()
+        });
         if let Some(m) = m {
             print!("\n{}", render::timeline(m));
         }
@@ -124,7 +147,12 @@ pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
         Some(d) => vec![d.release()],
         None => Release::ALL.to_vec(),
     };
-    let runs = replay::run_many(&releases, args.runs);
+    let readers: Vec<replay::Reader> = match args.reader {
+        Some(ReaderArg::ListCerts) => vec![replay::Reader::ListCerts],
+        Some(ReaderArg::IkeLookup) => vec![replay::Reader::IkeLookup],
+        None => replay::Reader::ALL.to_vec(),
+    };
+    let runs = replay::run_many(&releases, &readers, args.runs);
     replay::save(&runs)?;
     let ok = runs.iter().all(|r| r.record.as_expected());
     let saved = replay::load_records()?;

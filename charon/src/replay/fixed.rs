@@ -1,14 +1,16 @@
 //! The forced schedule on 6.0.1 (fixed): the writer held after `add_cert_ref`
 //! released the store's lock; every subject the reader loads is live.
 
-use super::{at, is_bp, need, next_break, pass_on, Client, Ctx, Steps, Who, STEP_TIMEOUT};
+use super::{
+    at, is_bp, need, next_break, pass_on, reader_stops, Client, Ctx, Facts, Load, Steps, Who,
+    STEP_TIMEOUT,
+};
 use crate::daemon::Charon;
 use crate::gdbmi::Gdb;
 use crate::inspect;
 use crate::vici::Message;
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
-use swan_credstore_models::record::Outcome;
+use std::time::Duration;
 
 /// 6.0.1: hold the writer right after the store's `add_cert_ref`; every subject the
 /// reader loads must be a live identity (see the module docs).
@@ -18,7 +20,8 @@ pub(super) fn run(
     charon: &Charon,
     msg: &Message,
     steps: &mut Steps,
-) -> Result<(Outcome, String), String> {
+    trigger: &dyn Fn() -> Result<Client, String>,
+) -> Result<(Facts, String), String> {
     if ctx.code.has_set_subject() {
         return Err(format!(
             "6.0.1: the method table has {} slots, a set_subject among them",
@@ -37,7 +40,7 @@ pub(super) fn run(
     let b_getref = gdb.break_insert(&at(ctx.sites.get_ref), None, None)?;
     let b_destroy = gdb.break_insert(&at(ctx.sites.destroy), None, None)?;
     gdb.continue_all()?;
-    let writer_client = Client::load_conn(charon, msg)?;
+    let mut writer_client = Client::load_conn(charon, msg)?;
     let mut w: Option<String> = None;
     let mut b_free: Option<String> = None;
     let mut free_cond = String::new();
@@ -150,13 +153,12 @@ pub(super) fn run(
     for l in &ctx.sites.loads {
         loads.push((gdb.break_insert(&at(l.addr), None, None)?, l.clone()));
     }
-    let reader_client = Client::list_certs(charon)?;
-    let (mut reads, mut dead) = (0usize, Vec::new());
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    while let Some(s) = gdb.wait_stop(Duration::from_secs(2), |_| true, |_, _| Ok(()))? {
+    let mut reader_client = trigger()?;
+    let mut seen_loads = Vec::new();
+    reader_stops(gdb, &mut reader_client, |gdb, s| {
         let Some((_, load)) = loads.iter().find(|(n, _)| is_bp(&s, n)) else {
             pass_on(gdb, s)?;
-            continue;
+            return Ok(true);
         };
         let t = s.thread.clone().unwrap_or_default();
         if t == w {
@@ -167,10 +169,11 @@ pub(super) fn run(
         let subject = ctx.subject_of(cert)?;
         let view = inspect::identity(ctx.pid, ctx.code, subject)?;
         let live = view.live() && !freed.contains(&subject);
-        reads += 1;
-        if !live {
-            dead.push(subject);
-        }
+        seen_loads.push(Load {
+            cert,
+            subject,
+            live: view.live(),
+        });
         steps.push(
             Who::Reader,
             "load subject pointer",
@@ -187,32 +190,30 @@ pub(super) fn run(
             ),
         );
         gdb.continue_thread(&t)?;
-        if Instant::now() > deadline {
-            break;
-        }
-    }
-    let listing = reader_client.result(Duration::from_secs(5));
-    steps.push(Who::Reader, "list-certs returns", listing.clone());
+        Ok(true)
+    })?;
+    let listing = reader_client.result(STEP_TIMEOUT);
+    steps.push(Who::Reader, "reader returns", listing.clone());
     gdb.break_delete(&[])?;
     gdb.continue_all()?;
     let reload = writer_client.result(Duration::from_secs(10));
     steps.push(Who::Writer, "load-conn returns", reload.clone());
-    if reads == 0 {
-        return Err(format!(
-            "6.0.1: the reader loaded no subject while the writer was held ({listing})"
-        ));
-    }
-    let outcome = if dead.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Race
+    let reads = seen_loads.len();
+    let live = seen_loads.iter().filter(|l| l.live).count();
+    let facts = Facts {
+        set_subject_slot: false,
+        freed: freed.iter().copied().collect(),
+        loads: seen_loads,
+        read_of_freed: false,
+        signal: None,
     };
     Ok((
-        outcome,
+        facts,
         format!(
-            "forced on 6.0.1: the reload was held after add_cert_ref released the store's lock (the duplicate destroyed, {} subject block freed); list-certs loaded {reads} subject pointers, {} of them live identities; {listing}; {reload}",
+            "forced on 6.0.1: the reload was held after add_cert_ref released the store's lock (the duplicate destroyed, {} subject block freed); {}'s loads: {reads} subject pointers, {} of them live identities; {listing}; {reload}",
             freed.len(),
-            reads - dead.len()
+            steps.reader_label(),
+            live
         ),
     ))
 }

@@ -34,6 +34,7 @@ use crate::daemon::{Charon, Options, Release, Work};
 use crate::gdbmi::{self, Gdb, Stop};
 
 mod fixed;
+pub mod ike;
 mod pre_fix;
 use crate::inspect::{self, Code, Sites};
 use crate::race;
@@ -47,17 +48,98 @@ pub const CHECKER: &str = "real_replay";
 /// How long one step of the schedule may wait for its breakpoint.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Which reader the forced schedule lets run while the writer is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// vici `list-certs`: `enum_certs`' duplicate check (`equals`) and the listing
+    /// (`get_subject`). The model's `reload_vs_list_certs`.
+    ListCerts,
+    /// IKE_AUTH on the daemon: the initiator's raw key looked up by its identity
+    /// (`has_subject`), the initiator being a second charon in the daemon's network
+    /// namespace ([`ike`]). The model's `reload_vs_lookup`.
+    IkeLookup,
+}
+
+impl Reader {
+    /// Both.
+    pub const ALL: [Reader; 2] = [Reader::ListCerts, Reader::IkeLookup];
+
+    /// The model scenario this reader corresponds to.
+    pub fn scenario(self) -> &'static str {
+        match self {
+            Reader::ListCerts => race::SCENARIO,
+            Reader::IkeLookup => "reload_vs_lookup",
+        }
+    }
+
+    /// How the reader's thread is named in the steps.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reader::ListCerts => "vici list-certs",
+            Reader::IkeLookup => "IKE_AUTH lookup",
+        }
+    }
+}
+
+/// One load of a cert's subject pointer by the reader while the writer was held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Load {
+    /// The cert (`this`).
+    pub cert: u64,
+    /// The address the load returned (the cert's subject field; the writer is held, so
+    /// the field cannot change under it).
+    pub subject: u64,
+    /// Whether that block still started with an identity's methods.
+    pub live: bool,
+}
+
+/// What a forced run observed; its verdict is computed from these alone
+/// ([`Facts::verdict`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Whether the method table has a `set_subject` slot (5.9.8: yes; 6.0.1: no).
+    pub set_subject_slot: bool,
+    /// Identity blocks the writer freed before it was held, that a reader could reach.
+    pub freed: Vec<u64>,
+    /// The reader's subject loads while the writer was held.
+    pub loads: Vec<Load>,
+    /// Whether a hardware watchpoint saw the reader read a freed block.
+    pub read_of_freed: bool,
+    /// A signal the reader got afterwards (`SIGSEGV`).
+    pub signal: Option<String>,
+}
+
+impl Facts {
+    /// `race` when the reader loaded an address the writer had freed, or a block that
+    /// is no identity any more; `pass` when it loaded at least one subject and every one
+    /// was live; an error when it loaded none (nothing was checked).
+    pub fn verdict(&self) -> Result<Outcome, String> {
+        if self.loads.is_empty() {
+            return Err("the reader loaded no subject while the writer was held".into());
+        }
+        let bad = self
+            .loads
+            .iter()
+            .any(|l| !l.live || self.freed.contains(&l.subject));
+        Ok(if bad { Outcome::Race } else { Outcome::Pass })
+    }
+}
+
 /// What one forced run observed.
 #[derive(Clone, Debug)]
 pub struct ReplayRun {
     /// The daemon.
     pub release: Release,
+    /// The reader.
+    pub reader: Reader,
     /// The matrix row (its `counterexample` is the forced run's step list).
     pub record: Record,
     /// Wall time of the run, start of charon to its stop.
     pub seconds: f64,
     /// The recovered sites, for the report.
     pub sites: String,
+    /// The observations the verdict was computed from (empty after an error).
+    pub facts: Facts,
 }
 
 /// Step list under construction.
@@ -65,6 +147,7 @@ pub(super) struct Steps {
     steps: Vec<StepRecord>,
     writer: String,
     reader: String,
+    reader_label: &'static str,
 }
 
 /// Which charon thread made a step.
@@ -79,9 +162,14 @@ impl Steps {
     pub(super) fn name(&mut self, who: Who, gdb_thread: &str) {
         match who {
             Who::Writer => self.writer = format!("charon thread {gdb_thread} (vici load-conn)"),
-            Who::Reader => self.reader = format!("charon thread {gdb_thread} (vici list-certs)"),
+            Who::Reader => {
+                self.reader = format!("charon thread {gdb_thread} ({})", self.reader_label)
+            }
             Who::Daemon => {}
         }
+    }
+    pub(super) fn reader_label(&self) -> &'static str {
+        self.reader_label
     }
     pub(super) fn push(&mut self, who: Who, op: &str, detail: String) {
         let thread = match who {
@@ -101,6 +189,7 @@ impl Steps {
 /// A vici request run on its own thread, so the driver can hold charon meanwhile.
 pub(super) struct Client {
     done: mpsc::Receiver<Result<String, String>>,
+    answer: Option<String>,
 }
 
 impl Client {
@@ -111,7 +200,7 @@ impl Client {
         std::thread::spawn(move || {
             let _ = tx.send(v.load_conn(&msg).map(|()| "load-conn: success".to_string()));
         });
-        Ok(Client { done })
+        Ok(Client { done, answer: None })
     }
     pub(super) fn list_certs(charon: &Charon) -> Result<Client, String> {
         let mut v = charon.vici()?;
@@ -130,12 +219,38 @@ impl Client {
             });
             let _ = tx.send(r);
         });
-        Ok(Client { done })
+        Ok(Client { done, answer: None })
     }
-    pub(super) fn result(&self, timeout: Duration) -> String {
+    pub(super) fn initiate(peer: &Charon) -> Result<Client, String> {
+        let mut v = peer.vici()?;
+        let (tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            let r = v
+                .initiate_ike(ike::CONN, 15_000)
+                .map(|()| "initiate (on the IKE peer): IKE_SA established".to_string());
+            let _ = tx.send(r);
+        });
+        Ok(Client { done, answer: None })
+    }
+    fn text(r: Result<String, String>) -> String {
+        r.unwrap_or_else(|e| format!("failed: {e}"))
+    }
+    /// The answer, if it has come.
+    pub(super) fn poll(&mut self) -> Option<&str> {
+        if self.answer.is_none() {
+            if let Ok(r) = self.done.try_recv() {
+                self.answer = Some(Client::text(r));
+            }
+        }
+        self.answer.as_deref()
+    }
+    /// The answer, waiting up to `timeout` for it.
+    pub(super) fn result(&mut self, timeout: Duration) -> String {
+        if let Some(a) = &self.answer {
+            return a.clone();
+        }
         match self.done.recv_timeout(timeout) {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => format!("failed: {e}"),
+            Ok(r) => Client::text(r),
             Err(_) => format!("no answer within {timeout:?}"),
         }
     }
@@ -175,6 +290,32 @@ impl Ctx<'_> {
     }
 }
 
+/// Hands the reader's stops to `on_stop` (which returns `false` to stop waiting, at a
+/// signal) until the reader's request has been answered and no stop came for 300 ms,
+/// or [`STEP_TIMEOUT`] passed.
+pub(super) fn reader_stops(
+    gdb: &mut Gdb,
+    client: &mut Client,
+    mut on_stop: impl FnMut(&mut Gdb, Stop) -> Result<bool, String>,
+) -> Result<(), String> {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while Instant::now() < deadline {
+        let answered = client.poll().is_some();
+        let wait = Duration::from_millis(if answered { 300 } else { 100 });
+        match gdb.wait_stop(wait, |_| true, |_, _| Ok(()))? {
+            Some(s) => {
+                let go_on = on_stop(gdb, s)?;
+                if !go_on {
+                    return Ok(());
+                }
+            }
+            None if answered => return Ok(()),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn is_bp(s: &Stop, n: &str) -> bool {
     s.reason == "breakpoint-hit" && s.bkptno.as_deref() == Some(n)
 }
@@ -183,18 +324,38 @@ pub(super) fn need(stop: Option<Stop>, what: &str) -> Result<Stop, String> {
     stop.ok_or_else(|| format!("{what}: no such stop within {STEP_TIMEOUT:?}"))
 }
 
-/// Runs the forced schedule on `release` once (see the module docs).
-pub fn run(release: Release) -> Result<ReplayRun, String> {
+/// Runs the forced schedule on `release` once with `reader` (see the module docs).
+pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     let started = Instant::now();
     let versions = release.provision()?;
     let work = Work::new(release, "replay")?;
     let msg = race::connection(&work)?;
-    let charon = Charon::start(&work, Options::default())?;
+    let ike = reader == Reader::IkeLookup;
+    let charon = Charon::start(
+        &work,
+        Options {
+            ike_port: ike.then_some(ike::PORT),
+            ..Options::default()
+        },
+    )?;
     charon
         .vici()?
         .load_conn(&msg)
         .map_err(|e| format!("{e}\n{}", charon.logs()))?;
     let pid = charon.pid();
+    let peer_work = if ike {
+        Some(Work::new(Release::Bookworm, "replay-peer")?)
+    } else {
+        None
+    };
+    let peer = match &peer_work {
+        Some(w) => Some(ike::start_peer(w, &charon)?),
+        None => None,
+    };
+    let trigger = || match &peer {
+        Some(p) => Client::initiate(p),
+        None => Client::list_certs(&charon),
+    };
     let mut code = None;
     for _ in 0..20 {
         match Code::read(pid) {
@@ -220,16 +381,25 @@ pub fn run(release: Release) -> Result<ReplayRun, String> {
     let mut steps = Steps {
         steps: Vec::new(),
         writer: "charon (vici load-conn)".into(),
-        reader: "charon (vici list-certs)".into(),
+        reader: format!("charon ({})", reader.label()),
+        reader_label: reader.label(),
     };
     let outcome = match release {
-        Release::Bookworm => pre_fix::run(&mut gdb, &ctx, &charon, &msg, &mut steps),
-        Release::Trixie => fixed::run(&mut gdb, &ctx, &charon, &msg, &mut steps),
+        Release::Bookworm => pre_fix::run(&mut gdb, &ctx, &charon, &msg, &mut steps, &trigger),
+        Release::Trixie => fixed::run(&mut gdb, &ctx, &charon, &msg, &mut steps, &trigger),
     };
     let released = gdb.release();
     drop(gdb);
+    let mut facts = Facts::default();
     let (outcome, mut message) = match (outcome, released) {
-        (Ok(o), Ok(())) => o,
+        (Ok((f, m)), Ok(())) => {
+            let v = f.verdict();
+            facts = f;
+            match v {
+                Ok(o) => (o, m),
+                Err(e) => (Outcome::Error, format!("{m}; {e}")),
+            }
+        }
         (Ok((_, m)), Err(r)) => (Outcome::Error, format!("{m}; {r}")),
         (Err(e), Ok(())) => (Outcome::Error, e),
         (Err(e), Err(r)) => (Outcome::Error, format!("{e}; {r}")),
@@ -237,7 +407,7 @@ pub fn run(release: Release) -> Result<ReplayRun, String> {
     // What charon did once let go.
     let mut charon = charon;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while charon.alive() && Instant::now() < deadline && outcome == Outcome::Race {
+    while charon.alive() && Instant::now() < deadline && facts.signal.is_some() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let alive = charon.alive();
@@ -292,7 +462,7 @@ pub fn run(release: Release) -> Result<ReplayRun, String> {
     };
     let seconds = started.elapsed().as_secs_f64();
     let record = Record {
-        scenario: race::SCENARIO.into(),
+        scenario: reader.scenario().into(),
         variant: release.variant().into(),
         flow: release.flow().name().into(),
         checker: CHECKER.into(),
@@ -305,11 +475,18 @@ pub fn run(release: Release) -> Result<ReplayRun, String> {
         bounds: Bounds {
             threads: 2,
             operations: format!(
-                "stock charon ({}) held by gdb in non-stop mode: one load-conn rpk (one raw RSA key, id = peer.example.org) first, then a reload held {}, then one list-certs type pubkey; one forced schedule, not a search",
+                "stock charon ({}) held by gdb in non-stop mode: one load-conn rpk (one raw RSA key, id = peer.example.org) first, then a reload held {}, then {}; one forced schedule, not a search",
                 versions.lines().next().unwrap_or(""),
                 match release {
                     Release::Bookworm => "in set_subject after the old identity's destroy, before the store",
                     Release::Trixie => "after add_cert_ref released the store's lock, before the merge",
+                },
+                match reader {
+                    Reader::ListCerts => "one list-certs type pubkey".to_string(),
+                    Reader::IkeLookup => format!(
+                        "one IKE_SA initiated by a second charon (bookworm's) over loopback to port {}, authenticating with the connection's raw key as peer.example.org",
+                        ike::PORT
+                    ),
                 }
             ),
             preemption_bound: None,
@@ -323,9 +500,11 @@ pub fn run(release: Release) -> Result<ReplayRun, String> {
     };
     Ok(ReplayRun {
         release,
+        reader,
         record,
         seconds,
         sites: site_text,
+        facts,
     })
 }
 
@@ -373,32 +552,36 @@ pub(super) fn at(a: u64) -> String {
 
 /// `runs` forced runs on each of `releases`, one after the other; every run's result,
 /// an error being an `error` row (never a pass).
-pub fn run_many(releases: &[Release], runs: usize) -> Vec<ReplayRun> {
+pub fn run_many(releases: &[Release], readers: &[Reader], runs: usize) -> Vec<ReplayRun> {
     let mut out = Vec::new();
-    for &release in releases {
-        for i in 1..=runs.max(1) {
-            let r = run(release).unwrap_or_else(|e| error_run(release, e));
-            eprintln!(
-                "real replay: {} run {i}/{runs}: {} ({:.1} s)",
-                release.label(),
-                r.record.outcome.name(),
-                r.seconds
-            );
-            out.push(r);
+    for &reader in readers {
+        for &release in releases {
+            for i in 1..=runs.max(1) {
+                let r = run(release, reader).unwrap_or_else(|e| error_run(release, reader, e));
+                eprintln!(
+                    "real replay: {} × {} run {i}/{runs}: {} ({:.1} s)",
+                    release.label(),
+                    reader.label(),
+                    r.record.outcome.name(),
+                    r.seconds
+                );
+                out.push(r);
+            }
         }
     }
     out
 }
 
-fn error_run(release: Release, e: String) -> ReplayRun {
+fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
     let expected = match release {
         Release::Bookworm => Outcome::Race,
         Release::Trixie => Outcome::Pass,
     };
     ReplayRun {
         release,
+        reader,
         record: Record {
-            scenario: race::SCENARIO.into(),
+            scenario: reader.scenario().into(),
             variant: release.variant().into(),
             flow: release.flow().name().into(),
             checker: CHECKER.into(),
@@ -422,37 +605,47 @@ fn error_run(release: Release, e: String) -> ReplayRun {
         },
         seconds: 0.0,
         sites: String::new(),
+        facts: Facts::default(),
     }
 }
 
-/// Per daemon: how many runs had the expected outcome, and the time per run (min,
-/// median, max).
+fn cell_label(release: Release, reader: Reader) -> String {
+    format!("{} × {}", release.label(), reader.label())
+}
+
+/// Per daemon and reader: how many runs had the expected outcome, and the time per run
+/// (min, median, max).
 pub fn summary(runs: &[ReplayRun]) -> String {
     let mut out = String::new();
-    for release in Release::ALL {
-        let mine: Vec<&ReplayRun> = runs.iter().filter(|r| r.release == release).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let ok = mine.iter().filter(|r| r.record.as_expected()).count();
-        let mut t: Vec<f64> = mine.iter().map(|r| r.seconds).collect();
-        t.sort_by(f64::total_cmp);
-        out.push_str(&format!(
-            "{}: {ok} of {} forced runs {} as expected ({}); seconds per run: min {:.1}, median {:.1}, max {:.1}\n",
-            release.label(),
-            mine.len(),
-            mine[0].record.expected.name(),
-            if ok == mine.len() { "all" } else { "NOT all" },
-            t[0],
-            t[t.len() / 2],
-            t[t.len() - 1]
-        ));
-        for r in mine.iter().filter(|r| !r.record.as_expected()) {
+    for reader in Reader::ALL {
+        for release in Release::ALL {
+            let mine: Vec<&ReplayRun> = runs
+                .iter()
+                .filter(|r| r.release == release && r.reader == reader)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let ok = mine.iter().filter(|r| r.record.as_expected()).count();
+            let mut t: Vec<f64> = mine.iter().map(|r| r.seconds).collect();
+            t.sort_by(f64::total_cmp);
             out.push_str(&format!(
-                "  {}: {}\n",
-                r.record.outcome.name(),
-                r.record.message.clone().unwrap_or_default()
+                "{}: {ok} of {} forced runs {} as expected ({}); seconds per run: min {:.1}, median {:.1}, max {:.1}\n",
+                cell_label(release, reader),
+                mine.len(),
+                mine[0].record.expected.name(),
+                if ok == mine.len() { "all" } else { "NOT all" },
+                t[0],
+                t[t.len() / 2],
+                t[t.len() - 1]
             ));
+            for r in mine.iter().filter(|r| !r.record.as_expected()) {
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    r.record.outcome.name(),
+                    r.record.message.clone().unwrap_or_default()
+                ));
+            }
         }
     }
     out
@@ -463,30 +656,34 @@ pub fn records_path() -> std::path::PathBuf {
     crate::target_dir().join("reports/real-replay.json")
 }
 
-/// Saves one record per daemon (its last run, the summary appended to its message)
-/// and the summary with every run's steps as text beside it.
+/// Saves one record per daemon and reader (its last run, the summary line appended to
+/// its message) and the summary with every run's steps as text beside it.
 pub fn save(runs: &[ReplayRun]) -> Result<(), String> {
     let sum = summary(runs);
     let mut last: Vec<Record> = Vec::new();
-    for release in Release::ALL {
-        if let Some(r) = runs.iter().rev().find(|r| r.release == release) {
-            let mut rec = r.record.clone();
-            let line = sum
-                .lines()
-                .find(|l| l.starts_with(release.label()))
-                .unwrap_or("");
-            rec.message = Some(format!(
-                "{} [{line}]",
-                rec.message.take().unwrap_or_default()
-            ));
-            last.push(rec);
+    for reader in Reader::ALL {
+        for release in Release::ALL {
+            if let Some(r) = runs
+                .iter()
+                .rev()
+                .find(|r| r.release == release && r.reader == reader)
+            {
+                let mut rec = r.record.clone();
+                let label = cell_label(release, reader);
+                let line = sum.lines().find(|l| l.starts_with(&label)).unwrap_or("");
+                rec.message = Some(format!(
+                    "{} [{line}]",
+                    rec.message.take().unwrap_or_default()
+                ));
+                last.push(rec);
+            }
         }
     }
     let mut text = sum.clone();
     for r in runs {
         text.push_str(&format!(
             "\n== {} ({:.1} s)\n   sites: {}\n",
-            r.release.label(),
+            cell_label(r.release, r.reader),
             r.seconds,
             r.sites
         ));
@@ -503,4 +700,36 @@ pub fn save(runs: &[ReplayRun]) -> Result<(), String> {
 /// Reads the saved records (for `cargo xtask verify --real` and the report).
 pub fn load_records() -> Result<Vec<Record>, String> {
     crate::load_records(&records_path(), "cargo xtask real-replay")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(subject: u64, live: bool) -> Load {
+        Load {
+            cert: 0x1000,
+            subject,
+            live,
+        }
+    }
+
+    #[test]
+    fn verdict_is_computed_from_the_loads() {
+        let mut f = Facts {
+            freed: vec![0x2000],
+            ..Facts::default()
+        };
+        assert!(f.verdict().is_err(), "no load: nothing was checked");
+        f.loads = vec![load(0x3000, true)];
+        assert_eq!(f.verdict(), Ok(Outcome::Pass));
+        f.loads.push(load(0x2000, true));
+        assert_eq!(f.verdict(), Ok(Outcome::Race), "a load of a freed address");
+        f.loads = vec![load(0x4000, false)];
+        assert_eq!(
+            f.verdict(),
+            Ok(Outcome::Race),
+            "a block that is no identity"
+        );
+    }
 }

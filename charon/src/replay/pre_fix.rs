@@ -1,13 +1,14 @@
 //! The forced schedule on 5.9.8 (pre-fix): the writer held inside `set_subject` after
 //! the old identity's `free`; the reader loads and reads the freed identity.
 
-use super::{at, is_bp, next_break, pass_on, Client, Ctx, Steps, Who};
+use super::{
+    at, is_bp, next_break, pass_on, reader_stops, Client, Ctx, Facts, Load, Steps, Who,
+    STEP_TIMEOUT,
+};
 use crate::daemon::Charon;
 use crate::gdbmi::{self, Gdb};
 use crate::inspect;
 use crate::vici::Message;
-use std::time::Duration;
-use swan_credstore_models::record::Outcome;
 
 /// 5.9.8: hold the writer inside `set_subject` after the destroy; the reader loads and
 /// reads the freed identity (see the module docs).
@@ -17,7 +18,8 @@ pub(super) fn run(
     charon: &Charon,
     msg: &Message,
     steps: &mut Steps,
-) -> Result<(Outcome, String), String> {
+    trigger: &dyn Fn() -> Result<Client, String>,
+) -> Result<(Facts, String), String> {
     let (entry, after) = ctx
         .sites
         .set_subject
@@ -83,6 +85,10 @@ pub(super) fn run(
             ctx.frames(gdb, &w)
         ),
     );
+    // The old identity's methods, while it is live: after the free, a call of one of
+    // them with `this` = the freed block is a read of it.
+    let methods = inspect::identity(ctx.pid, ctx.code, old)?.methods;
+    let old_methods = inspect::read_words(ctx.pid, old, methods)?;
     gdb.break_delete(&[&b_equals, &b_getref, &b_entry])?;
     let b_free = gdb.break_insert("free", Some(&w), Some(&format!("$rdi == {old}")))?;
     gdb.continue_thread(&w)?;
@@ -134,10 +140,17 @@ pub(super) fn run(
         let n = gdb.break_insert(&at(l.addr), None, Some(&format!("${} == {cert}", l.base)))?;
         loads.push((n, l.clone()));
     }
-    let watch = gdb
-        .watch_read(&w, old)
-        .map_err(|e| format!("read watchpoint on the freed block: {e}"))?;
-    let reader_client = Client::list_certs(charon)?;
+    // The read of the freed block is shown by a hardware watchpoint where the machine
+    // has debug registers; the verdict rests on the load of the freed address.
+    let watch = gdb.watch_read(&w, old);
+    let mut method_bps: Vec<(String, usize, u64)> = Vec::new();
+    for (slot, &m) in old_methods.iter().enumerate() {
+        if !method_bps.iter().any(|(_, _, a)| *a == m) {
+            let n = gdb.break_insert(&at(m), None, Some(&format!("$rdi == {old}")))?;
+            method_bps.push((n, slot, m));
+        }
+    }
+    let mut reader_client = trigger()?;
     let (s, r) = next_break(gdb, "the reader's load of the subject pointer")?;
     let Some((_, load)) = loads.iter().find(|(n, _)| is_bp(&s, n)) else {
         return Err(format!("expected a subject load, got {s:?}"));
@@ -161,7 +174,7 @@ pub(super) fn run(
     gdb.continue_thread(&r)?;
     let mut read_seen = false;
     let mut crash = None;
-    while let Some(s) = gdb.wait_stop(Duration::from_secs(5), |_| true, |_, _| Ok(()))? {
+    reader_stops(gdb, &mut reader_client, |gdb, s| {
         match s.reason.as_str() {
             "read-watchpoint-trigger" | "access-watchpoint-trigger" => {
                 let t = s.thread.clone().unwrap_or_default();
@@ -183,6 +196,24 @@ pub(super) fn run(
                 read_seen |= t == r;
                 gdb.continue_thread(&t)?;
             }
+            "breakpoint-hit" if method_bps.iter().any(|(n, _, _)| is_bp(&s, n)) => {
+                let t = s.thread.clone().unwrap_or_default();
+                let (_, slot, m) = method_bps
+                    .iter()
+                    .find(|(n, _, _)| is_bp(&s, n))
+                    .expect("found above");
+                steps.push(
+                    if t == w { Who::Writer } else { Who::Reader },
+                    "read of the freed identity",
+                    format!(
+                        "thread {t} calls method slot {slot} of the freed identity ({}) with this = {old:#x}: that method reads the freed block — {}",
+                        ctx.code.describe(*m),
+                        ctx.frames(gdb, &t)
+                    ),
+                );
+                read_seen |= t == r;
+                gdb.continue_thread(&t)?;
+            }
             "signal-received" if s.signal.as_deref() != Some("0") => {
                 let t = s.thread.clone().unwrap_or_default();
                 steps.push(
@@ -196,27 +227,43 @@ pub(super) fn run(
                     ),
                 );
                 crash = s.signal.clone();
-                break;
+                return Ok(false);
             }
             _ => pass_on(gdb, s)?,
         }
+        Ok(true)
+    })?;
+    let mut done: Vec<&str> = method_bps.iter().map(|(n, _, _)| n.as_str()).collect();
+    if let Ok(n) = &watch {
+        done.push(n);
     }
-    gdb.break_delete(&[&watch])?;
+    gdb.break_delete(&done)?;
     let listing = if crash.is_none() {
-        reader_client.result(Duration::from_secs(5))
+        reader_client.result(STEP_TIMEOUT)
     } else {
         "no answer (the reader thread is stopped at its signal)".into()
     };
     let message = format!(
-        "forced on 5.9.8: the reload was held in set_subject after free({old:#x}) and before the store; list-certs' {} loaded cert {cert:#x}.subject = {loaded:#x}, the freed identity{}{}; {listing}",
+        "forced on 5.9.8: the reload was held in set_subject after free({old:#x}) and before the store; {}'s {} loaded cert {cert:#x}.subject = {loaded:#x}, the freed identity{}{}; {listing}",
+        steps.reader_label(),
         load.method,
-        if read_seen { ", and read the freed block (hardware watchpoint)" } else { "" },
+        match (&watch, read_seen) {
+            (Ok(_), true) => ", and read the freed block".to_string(),
+            (Ok(_), false) => ", the watchpoint on the freed block did not fire".to_string(),
+            (Err(e), _) => format!(" (no watchpoint on the freed block: {e})"),
+        },
         crash.as_ref().map(|c| format!(", then got {c}")).unwrap_or_default()
     );
-    let outcome = if loaded == old {
-        Outcome::Race
-    } else {
-        Outcome::Pass
+    let facts = Facts {
+        set_subject_slot: ctx.code.has_set_subject(),
+        freed: vec![old],
+        loads: vec![Load {
+            cert,
+            subject: loaded,
+            live: inspect::identity(ctx.pid, ctx.code, loaded)?.live(),
+        }],
+        read_of_freed: read_seen,
+        signal: crash,
     };
-    Ok((outcome, message))
+    Ok((facts, message))
 }
