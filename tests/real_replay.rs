@@ -105,3 +105,21 @@ fn list_certs_reads_only_live_identities_on_6_0_1() {
 fn ike_lookup_reads_only_live_identities_on_6_0_1() {
     fixed(Reader::IkeLookup);
 }
+
+/// The driver's own negative control: with no reader, the reader's breakpoint cannot
+/// hit. The row must be `error` with the reason (never `pass`), and charon must be left
+/// running and detached.
+#[test]
+fn a_breakpoint_that_never_hits_is_an_error_and_charon_is_left_detached() {
+    for release in [Release::Bookworm, Release::Trixie] {
+        let run = replay::run(release, Reader::Silent).unwrap_or_else(|e| panic!("{e}"));
+        let text = steps_text(&run);
+        assert_eq!(run.record.outcome, Outcome::Error, "{text}");
+        let msg = run.record.message.clone().unwrap_or_default();
+        assert!(
+            msg.contains("no such stop") || msg.contains("loaded no subject"),
+            "the reason is given:\n{text}"
+        );
+        assert_eq!(run.after, (true, 0), "charon alive, not traced:\n{text}");
+    }
+}

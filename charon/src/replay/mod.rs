@@ -58,16 +58,20 @@ pub enum Reader {
     /// (`has_subject`), the initiator being a second charon in the daemon's network
     /// namespace ([`ike`]). The model's `reload_vs_lookup`.
     IkeLookup,
+    /// No reader at all: the driver's own negative control. No breakpoint of the
+    /// reader can hit, so the row must be `error` (never `pass`), and charon must be
+    /// left detached and running.
+    Silent,
 }
 
 impl Reader {
-    /// Both.
+    /// The two real readers ([`Reader::Silent`] is a control, not a reader).
     pub const ALL: [Reader; 2] = [Reader::ListCerts, Reader::IkeLookup];
 
     /// The model scenario this reader corresponds to.
     pub fn scenario(self) -> &'static str {
         match self {
-            Reader::ListCerts => race::SCENARIO,
+            Reader::ListCerts | Reader::Silent => race::SCENARIO,
             Reader::IkeLookup => "reload_vs_lookup",
         }
     }
@@ -77,6 +81,7 @@ impl Reader {
         match self {
             Reader::ListCerts => "vici list-certs",
             Reader::IkeLookup => "IKE_AUTH lookup",
+            Reader::Silent => "no reader",
         }
     }
 }
@@ -140,6 +145,9 @@ pub struct ReplayRun {
     pub sites: String,
     /// The observations the verdict was computed from (empty after an error).
     pub facts: Facts,
+    /// Whether charon was still running once let go, and the PID tracing it then (0:
+    /// none).
+    pub after: (bool, u32),
 }
 
 /// Step list under construction.
@@ -220,6 +228,13 @@ impl Client {
             let _ = tx.send(r);
         });
         Ok(Client { done, answer: None })
+    }
+    /// A request never sent: it counts as answered at once.
+    fn silent() -> Client {
+        Client {
+            done: mpsc::channel().1,
+            answer: Some("no request sent (the driver's negative control)".into()),
+        }
     }
     pub(super) fn initiate(peer: &Charon) -> Result<Client, String> {
         let mut v = peer.vici()?;
@@ -352,9 +367,10 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         Some(w) => Some(ike::start_peer(w, &charon)?),
         None => None,
     };
-    let trigger = || match &peer {
-        Some(p) => Client::initiate(p),
-        None => Client::list_certs(&charon),
+    let trigger = || match (&peer, reader) {
+        (Some(p), _) => Client::initiate(p),
+        (None, Reader::Silent) => Ok(Client::silent()),
+        (None, _) => Client::list_certs(&charon),
     };
     let mut code = None;
     for _ in 0..20 {
@@ -483,6 +499,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
                 },
                 match reader {
                     Reader::ListCerts => "one list-certs type pubkey".to_string(),
+                    Reader::Silent => "no reader (the driver's negative control)".to_string(),
                     Reader::IkeLookup => format!(
                         "one IKE_SA initiated by a second charon (bookworm's) over loopback to port {}, authenticating with the connection's raw key as peer.example.org",
                         ike::PORT
@@ -505,6 +522,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         seconds,
         sites: site_text,
         facts,
+        after: (alive, traced),
     })
 }
 
@@ -606,6 +624,7 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
         seconds: 0.0,
         sites: String::new(),
         facts: Facts::default(),
+        after: (false, 0),
     }
 }
 
