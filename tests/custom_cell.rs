@@ -1,6 +1,6 @@
 //! A subject cell defined outside the model crate plugs into the same scenarios.
 //!
-//! `SeqLockish` below is a user's own design: a facade `Mutex` around the identity. It
+//! `MutexCell` below is a user's own design: a facade `Mutex` around the identity. It
 //! is checked with the project's harness exactly like the built-in cells, together with
 //! a broken user cell (`Unsynced`) as its negative control.
 

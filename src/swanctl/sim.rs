@@ -17,7 +17,8 @@ use crate::vici::{Flow, Merge, Vici};
 /// Counts read from a store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Distinct raw-public-key objects stored (what the daemon's gdb count sees).
+    /// Distinct raw-public-key objects stored (what `swan_charon::scan::scan_store` counts
+    /// in the real daemon).
     pub stored_objects: usize,
     /// List nodes (`untrusted` + `trusted`): two per stored object.
     pub list_nodes: usize,

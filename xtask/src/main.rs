@@ -16,6 +16,9 @@
 //!   daemons with gdb (deterministic), next to the model's rows.
 //! * `cargo xtask real-race` — helgrind on the real daemons (5.9.8 and 6.0.1): a hit
 //!   rate over fresh daemons.
+//! * `cargo xtask bench` — the criterion benchmarks and the figures of
+//!   notes/performance.md.
+//! * `cargo xtask bench-checkers [--json]` — what each design costs to verify.
 
 mod bench;
 mod bench_checkers;

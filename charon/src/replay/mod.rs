@@ -342,6 +342,11 @@ pub(super) fn need(stop: Option<Stop>, what: &str) -> Result<Stop, String> {
 /// Runs the forced schedule on `release` once with `reader` (see the module docs).
 pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     let started = Instant::now();
+    let phase = |what: &str| {
+        if std::env::var_os("SWAN_REPLAY_TRACE").is_some() {
+            eprintln!("replay: {:6.2} s {what}", started.elapsed().as_secs_f64());
+        }
+    };
     let versions = release.provision()?;
     let work = Work::new(release, "replay")?;
     let msg = race::connection(&work)?;
@@ -358,6 +363,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         .load_conn(&msg)
         .map_err(|e| format!("{e}\n{}", charon.logs()))?;
     let pid = charon.pid();
+    phase("charon started, first load-conn done");
     let peer_work = if ike {
         Some(Work::new(Release::Bookworm, "replay-peer")?)
     } else {
@@ -373,13 +379,16 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         (None, _) => Client::list_certs(&charon),
     };
     let mut code = None;
-    for _ in 0..20 {
+    for attempt in 1..=20 {
         match Code::read(pid) {
             Ok(c) => {
                 code = Some(c);
                 break;
             }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => {
+                phase(&format!("method table, attempt {attempt}: {e}"));
+                std::thread::sleep(Duration::from_millis(100))
+            }
         }
     }
     let code = code.ok_or("no live pubkey_cert in charon after the first load-conn")?;
@@ -387,7 +396,17 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     let exe = root
         .as_ref()
         .map(|r| r.join(crate::daemon::CHARON.trim_start_matches('/')));
+    phase(&format!(
+        "method table read ({} MiB of anonymous memory)",
+        code.maps
+            .iter()
+            .filter(|m| m.perms.starts_with("rw") && (m.path.is_empty() || m.path == "[heap]"))
+            .map(|m| m.end - m.start)
+            .sum::<u64>()
+            >> 20
+    ));
     let mut gdb = Gdb::attach(pid, root.as_deref(), exe.as_deref())?;
+    phase("gdb attached");
     let sites = inspect::sites(&mut gdb, &code)?;
     let ctx = Ctx {
         pid,
@@ -404,8 +423,10 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         Release::Bookworm => pre_fix::run(&mut gdb, &ctx, &charon, &msg, &mut steps, &trigger),
         Release::Trixie => fixed::run(&mut gdb, &ctx, &charon, &msg, &mut steps, &trigger),
     };
+    phase("schedule done");
     let released = gdb.release();
     drop(gdb);
+    phase("gdb released");
     let mut facts = Facts::default();
     let (outcome, mut message) = match (outcome, released) {
         (Ok((f, m)), Ok(())) => {
@@ -426,6 +447,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     while charon.alive() && Instant::now() < deadline && facts.signal.is_some() {
         std::thread::sleep(Duration::from_millis(100));
     }
+    phase("waited for charon");
     let alive = charon.alive();
     let traced = gdbmi::tracer_of(pid).unwrap_or(0);
     let log = std::fs::read_to_string(work.log()).unwrap_or_default();
@@ -454,6 +476,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         ));
     }
     drop(charon);
+    phase("charon stopped");
     let site_text = format!(
         "subject at +{:#x}; loads: {}; set_subject: {}",
         sites.subject_offset,
@@ -676,7 +699,8 @@ pub fn records_path() -> std::path::PathBuf {
 }
 
 /// Saves one record per daemon and reader (its last run, the summary line appended to
-/// its message) and the summary with every run's steps as text beside it.
+/// its message) and the summary with every run's steps as text beside it. Records of
+/// cells these runs did not cover are kept from the previous save.
 pub fn save(runs: &[ReplayRun]) -> Result<(), String> {
     let sum = summary(runs);
     let mut last: Vec<Record> = Vec::new();
@@ -698,6 +722,16 @@ pub fn save(runs: &[ReplayRun]) -> Result<(), String> {
             }
         }
     }
+    let covered = |r: &Record| {
+        last.iter()
+            .any(|l| l.scenario == r.scenario && l.variant == r.variant && l.flow == r.flow)
+    };
+    let kept: Vec<Record> = load_records()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| !covered(r))
+        .collect();
+    last.extend(kept);
     let mut text = sum.clone();
     for r in runs {
         text.push_str(&format!(
