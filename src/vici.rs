@@ -68,7 +68,7 @@ pub struct ConnSpec {
 
 impl ConnSpec {
     /// A connection with one remote raw-key section: `remote { auth = pubkey;
-    /// id = <id>; pubkeys = <keys> }` — the shape of the brief's scenarios A–C.
+    /// id = <id>; pubkeys = <keys> }` — the shape of the reference scenarios A–C (notes/the-bug.md).
     pub fn remote_pubkeys(name: &str, id: Option<Identity>, keys: Vec<PublicKey>) -> ConnSpec {
         ConnSpec {
             name: name.to_string(),

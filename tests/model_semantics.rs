@@ -1,4 +1,4 @@
-//! The model's single-threaded semantics, checked against the brief: dedup, the pre-fix
+//! The model's single-threaded semantics, checked against strongSwan's C code (notes/model.md): dedup, the pre-fix
 //! leak's closed form, list-certs hiding duplicates, clear-creds, merge_config.
 #![cfg(not(any(loom, shuttle)))]
 

@@ -1,4 +1,4 @@
-//! The model, fed the brief's configurations (`tests/data/brief/`), reproduces the
+//! The model, fed the reference scenarios' configurations (`tests/data/brief/`), reproduces the
 //! table of `measurements.md` (Debian's charon 5.9.8, pre-fix; strongSwan 6.0.2,
 //! fixed): stored raw-public-key objects after N reloads.
 #![cfg(not(any(loom, shuttle)))]

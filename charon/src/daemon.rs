@@ -178,7 +178,7 @@ impl Work {
     }
 
     /// `openssl`: load the openssl plugin (ECDSA and Ed25519 keys need it). The race runs
-    /// leave it out, as the brief's measurements did: libcrypto's internal locks are
+    /// leave it out, as the reference measurements did (notes/the-bug.md): libcrypto's internal locks are
     /// taken by the reloading and the listing threads alike, and helgrind then sees them
     /// ordered, which hides the unordered subject accesses (RSA keys parse with gmp).
     ///

@@ -13,7 +13,7 @@ use swan_credstore::trace;
 use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
 
 /// The connection every scenario loads: `remote { auth = pubkey; id = peer.example.org;
-/// pubkeys = peer.pub }` (the brief's scenario A).
+/// pubkeys = peer.pub }` (reference scenario A, notes/the-bug.md).
 pub fn connection() -> ConnSpec {
     ConnSpec::remote_pubkeys("rpk", Some(peer_id()), vec![peer_key()])
 }

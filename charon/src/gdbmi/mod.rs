@@ -79,6 +79,8 @@ pub struct Gdb {
     token: u64,
     stops: VecDeque<Stop>,
     pid: u32,
+    /// The process's name when attached (/proc/PID/comm).
+    comm: String,
     attached: bool,
     /// Every line exchanged (`> ` commands, `< ` output), for error reports.
     pub transcript: Vec<String>,
@@ -114,6 +116,9 @@ impl Gdb {
             token: 0,
             stops: VecDeque::new(),
             pid,
+            comm: std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .map(|c| c.trim().to_string())
+                .unwrap_or_default(),
             attached: false,
             transcript: Vec::new(),
         };
@@ -364,13 +369,23 @@ impl Gdb {
         match detached {
             Ok(()) => Ok(()),
             Err(e) => {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &self.pid.to_string()])
-                    .stdin(Stdio::null())
-                    .status();
+                // Only the process attached to: a PID whose process is gone may have
+                // been reused, and then it is left alone.
+                let same = std::fs::read_to_string(format!("/proc/{}/comm", self.pid))
+                    .is_ok_and(|c| c.trim() == self.comm);
+                if same {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &self.pid.to_string()])
+                        .stdin(Stdio::null())
+                        .status();
+                }
                 Err(format!(
-                    "could not remove the breakpoints and detach ({e}): killed process {} by PID",
-                    self.pid
+                    "could not remove the breakpoints and detach ({e}): {}",
+                    if same {
+                        format!("killed process {} by PID", self.pid)
+                    } else {
+                        format!("process {} is gone", self.pid)
+                    }
                 ))
             }
         }
