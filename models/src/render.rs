@@ -114,6 +114,16 @@ pub fn flagged(r: &Record) -> Vec<usize> {
     let names = thread_names(steps);
     let msg = r.message.as_deref().unwrap_or("");
     let mut out: Vec<usize> = Vec::new();
+    if r.checker == "real_replay" && r.outcome == Outcome::Pass {
+        // What the pass rests on: every subject load of the reader, each checked live.
+        out.extend(
+            steps
+                .iter()
+                .filter(|s| s.op == "load subject pointer")
+                .map(|s| s.seq),
+        );
+        return out;
+    }
     if r.checker == "real_replay" && r.outcome == Outcome::Race {
         // The forced pair: the writer's free of the old identity, the reader's load of
         // the freed address and its read of the freed block.

@@ -31,6 +31,14 @@ impl Daemon {
     }
 }
 
+/// A number of seconds: finite and above zero.
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
+}
+
 /// Options of `real-race`.
 #[derive(clap::Args)]
 pub struct RealRaceArgs {
@@ -39,14 +47,14 @@ pub struct RealRaceArgs {
     json: bool,
     /// Longest run of one pre-fix daemon in seconds (it stops at its first relevant
     /// report).
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_parser = positive_seconds)]
     max_seconds: f64,
     /// Fresh pre-fix daemons to try: the hit rate is over these.
-    #[arg(long, default_value_t = 5)]
-    attempts: usize,
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    attempts: u32,
     /// Shortest run of the fixed daemon in seconds (it also runs at least as long, and
     /// as many operations, as all pre-fix attempts together).
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 20.0, value_parser = positive_seconds)]
     min_seconds: f64,
     /// Run one daemon only, once: for debugging; bookworm stops at its first relevant
     /// report or --max-seconds, trixie runs --min-seconds.
@@ -71,8 +79,8 @@ pub enum ReaderArg {
 #[derive(clap::Args)]
 pub struct RealReplayArgs {
     /// Forced runs per daemon and reader (each with a fresh charon).
-    #[arg(long, default_value_t = 1)]
-    runs: usize,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
     /// One daemon only.
     #[arg(long, value_enum)]
     only: Option<Daemon>,
@@ -152,7 +160,7 @@ pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
         Some(ReaderArg::IkeLookup) => vec![replay::Reader::IkeLookup],
         None => replay::Reader::ALL.to_vec(),
     };
-    let runs = replay::run_many(&releases, &readers, args.runs);
+    let runs = replay::run_many(&releases, &readers, args.runs as usize);
     replay::save(&runs)?;
     let ok = runs.iter().all(|r| r.record.as_expected());
     let saved = replay::load_records()?;
@@ -183,7 +191,8 @@ pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
 pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
     let (runs, rate) = match args.only {
         None => {
-            let (runs, rate) = race::run_rate(args.min_seconds, args.max_seconds, args.attempts)?;
+            let (runs, rate) =
+                race::run_rate(args.min_seconds, args.max_seconds, args.attempts as usize)?;
             (runs, Some(rate))
         }
         Some(d) => {
