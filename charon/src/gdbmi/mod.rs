@@ -126,6 +126,9 @@ impl Gdb {
         gdb.cmd("-gdb-set mi-async on")?;
         gdb.cmd("-gdb-set pagination off")?;
         gdb.cmd("-gdb-set confirm off")?;
+        // Never ask a debuginfod server for symbols (no network here; the driver needs
+        // none). Older gdbs without the setting are fine as they are.
+        let _ = gdb.cmd("-gdb-set debuginfod enabled off");
         if let Some(root) = sysroot {
             gdb.cmd(&format!("-gdb-set sysroot {}", root.display()))?;
         }
