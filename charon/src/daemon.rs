@@ -76,6 +76,16 @@ impl Release {
         }
     }
 
+    /// The outcome every subject-race check must give this daemon: `race` on the
+    /// pre-fix release, `pass` on the fixed one.
+    pub fn expected(self) -> swan_credstore_models::record::Outcome {
+        use swan_credstore_models::record::Outcome;
+        match self {
+            Release::Bookworm => Outcome::Race,
+            Release::Trixie => Outcome::Pass,
+        }
+    }
+
     /// Installs what this daemon needs; returns the package versions.
     pub fn provision(self) -> Result<String, String> {
         match self {

@@ -289,10 +289,7 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
         }
     }
     let ops = reloads + listings;
-    let expected = match release {
-        Release::Bookworm => Outcome::Race,
-        Release::Trixie => Outcome::Pass,
-    };
+    let expected = release.expected();
     let outcome = if relevant > 0 {
         Outcome::Race
     } else {

@@ -82,8 +82,6 @@ pub struct Gdb {
     /// The process's name when attached (/proc/PID/comm).
     comm: String,
     attached: bool,
-    /// Every line exchanged (`> ` commands, `< ` output), for error reports.
-    pub transcript: Vec<String>,
 }
 
 impl Gdb {
@@ -120,7 +118,6 @@ impl Gdb {
                 .map(|c| c.trim().to_string())
                 .unwrap_or_default(),
             attached: false,
-            transcript: Vec::new(),
         };
         gdb.cmd("-gdb-set non-stop on")?;
         gdb.cmd("-gdb-set mi-async on")?;
@@ -144,7 +141,6 @@ impl Gdb {
     }
 
     fn pump(&mut self, line: String) -> Option<Record> {
-        self.transcript.push(format!("< {line}"));
         let rec = parse_line(&line);
         if let Record::Async {
             kind: '*',
@@ -183,7 +179,6 @@ impl Gdb {
     pub fn cmd(&mut self, command: &str) -> Result<Value, String> {
         self.token += 1;
         let token = self.token;
-        self.transcript.push(format!("> {token}{command}"));
         writeln!(self.stdin, "{token}{command}")
             .and_then(|_| self.stdin.flush())
             .map_err(|e| format!("gdb is gone ({command}): {e}"))?;

@@ -38,7 +38,7 @@ pub mod ike;
 mod pre_fix;
 use crate::inspect::{self, Code, Sites};
 use crate::race;
-use crate::vici::Message;
+use crate::vici::{Message, Vici};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use swan_credstore_models::record::{Bounds, Outcome, Record, StepRecord};
@@ -201,20 +201,27 @@ pub(super) struct Client {
 }
 
 impl Client {
-    pub(super) fn load_conn(charon: &Charon, msg: &Message) -> Result<Client, String> {
+    /// Runs `request` on a new connection to `charon`, on its own thread.
+    fn spawn(
+        charon: &Charon,
+        request: impl FnOnce(&mut Vici) -> Result<String, String> + Send + 'static,
+    ) -> Result<Client, String> {
         let mut v = charon.vici()?;
-        let msg = msg.clone();
         let (tx, done) = mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send(v.load_conn(&msg).map(|()| "load-conn: success".to_string()));
+            let _ = tx.send(request(&mut v));
         });
         Ok(Client { done, answer: None })
     }
+    pub(super) fn load_conn(charon: &Charon, msg: &Message) -> Result<Client, String> {
+        let msg = msg.clone();
+        Client::spawn(charon, move |v| {
+            v.load_conn(&msg).map(|()| "load-conn: success".to_string())
+        })
+    }
     pub(super) fn list_certs(charon: &Charon) -> Result<Client, String> {
-        let mut v = charon.vici()?;
-        let (tx, done) = mpsc::channel();
-        std::thread::spawn(move || {
-            let r = v.list_certs("pubkey").map(|certs| {
+        Client::spawn(charon, |v| {
+            v.list_certs("pubkey").map(|certs| {
                 let subjects: Vec<String> = certs
                     .iter()
                     .map(|c| c.subject.clone().unwrap_or_else(|| "(no subject)".into()))
@@ -224,10 +231,14 @@ impl Client {
                     certs.len(),
                     subjects.join(", ")
                 )
-            });
-            let _ = tx.send(r);
-        });
-        Ok(Client { done, answer: None })
+            })
+        })
+    }
+    pub(super) fn initiate(peer: &Charon) -> Result<Client, String> {
+        Client::spawn(peer, |v| {
+            v.initiate_ike(ike::CONN, 15_000)
+                .map(|()| "initiate (on the IKE peer): IKE_SA established".to_string())
+        })
     }
     /// A request never sent: it counts as answered at once.
     fn silent() -> Client {
@@ -235,17 +246,6 @@ impl Client {
             done: mpsc::channel().1,
             answer: Some("no request sent (the driver's negative control)".into()),
         }
-    }
-    pub(super) fn initiate(peer: &Charon) -> Result<Client, String> {
-        let mut v = peer.vici()?;
-        let (tx, done) = mpsc::channel();
-        std::thread::spawn(move || {
-            let r = v
-                .initiate_ike(ike::CONN, 15_000)
-                .map(|()| "initiate (on the IKE peer): IKE_SA established".to_string());
-            let _ = tx.send(r);
-        });
-        Ok(Client { done, answer: None })
     }
     fn text(r: Result<String, String>) -> String {
         r.unwrap_or_else(|e| format!("failed: {e}"))
@@ -495,10 +495,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
             ))
             .unwrap_or_else(|| "none (no slot in the method table)".into())
     );
-    let expected = match release {
-        Release::Bookworm => Outcome::Race,
-        Release::Trixie => Outcome::Pass,
-    };
+    let expected = release.expected();
     let seconds = started.elapsed().as_secs_f64();
     let record = Record {
         scenario: reader.scenario().into(),
@@ -614,10 +611,7 @@ pub fn run_many(releases: &[Release], readers: &[Reader], runs: usize) -> Vec<Re
 }
 
 fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
-    let expected = match release {
-        Release::Bookworm => Outcome::Race,
-        Release::Trixie => Outcome::Pass,
-    };
+    let expected = release.expected();
     ReplayRun {
         release,
         reader,
