@@ -10,7 +10,7 @@ use crate::identity::{Identity, MatchQuality};
 use crate::pubkey::PublicKey;
 use crate::subject::{MutableSubject, SubjectCell};
 use crate::sync::Arc;
-use crate::trace;
+use crate::trace::{self, StepKind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A shared reference to a certificate (`certificate_t*` plus one reference).
@@ -60,8 +60,10 @@ impl<C: SubjectCell> PubkeyCert<C> {
     pub fn wrap(key: PublicKey, subject: Option<Identity>, census: &Census) -> CertRef<C> {
         let subject = subject.unwrap_or_else(|| Identity::KeyId(key.key_id().to_vec()));
         let serial = trace::next_serial();
-        trace::step("wrap raw key", || {
-            format!("cert#{serial} with subject {subject}")
+        trace::step(StepKind::Alloc, "wrap raw key", || {
+            let cert = CertLabel(serial).to_string();
+            let detail = format!("{cert} with subject {subject}");
+            (cert, detail)
         });
         census.0.fetch_add(1, Ordering::SeqCst);
         Arc::new(PubkeyCert {
@@ -135,14 +137,16 @@ impl<C: MutableSubject> PubkeyCert<C> {
     /// `set_subject(id)` (strongSwan ≤ 6.0.0 only): replaces the subject of a possibly
     /// shared cert. What that means for concurrent readers depends on the cell.
     pub fn set_subject(&self, id: &Identity) {
-        trace::step("set_subject", || format!("{} to {id}", self.label()));
+        trace::step(StepKind::Call, "set_subject", || {
+            format!("{} to {id}", self.label())
+        });
         self.subject.set(id, &self.tag());
     }
 }
 
 impl<C> Drop for PubkeyCert<C> {
     fn drop(&mut self) {
-        trace::step("destroy cert", || {
+        trace::step(StepKind::Free, "destroy cert", || {
             format!("cert#{} (last reference)", self.serial)
         });
         self.census.0.fetch_sub(1, Ordering::SeqCst);

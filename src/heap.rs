@@ -22,16 +22,16 @@
 
 use crate::identity::Identity;
 use crate::sync::UnsafeCell;
-use crate::trace;
+use crate::trace::{self, StepKind};
 
 /// Prefix of every oracle panic message.
 pub const UAF: &str = "use-after-free";
 
-/// Reports a read of a freed object and panics. `what` names the object (`id#3 (…)`),
-/// `how` says what happened (`read after it was freed`, `freed while being read`).
+/// Reports a read of freed `object` (tag `id#3`, label `what`; `how`: what happened), panics.
 #[track_caller]
-pub fn use_after_free(what: &str, how: &str) -> ! {
-    trace::step("USE-AFTER-FREE", || format!("{what} {how}"));
+pub fn use_after_free(object: &str, what: &str, how: &str) -> ! {
+    let step = || uaf(object, what, how);
+    trace::step(StepKind::UseAfterFree, "USE-AFTER-FREE", step);
     panic!("{UAF}: {what} {how}")
 }
 
@@ -73,9 +73,9 @@ impl<T> Tracked<T> {
     /// (kept outside the tracked cell, so labelling never reads the object).
     pub fn label(&self) -> String {
         if self.desc.is_empty() {
-            format!("id#{}", self.serial)
+            self.tag()
         } else {
-            format!("id#{} ({})", self.serial, self.desc)
+            format!("{} ({})", self.tag(), self.desc)
         }
     }
 
@@ -83,7 +83,7 @@ impl<T> Tracked<T> {
         // SAFETY: a read access of the flag through the facade; see the module docs.
         let freed = self.freed.with(|p| unsafe { *p });
         if freed {
-            use_after_free(&self.label(), how);
+            use_after_free(&self.tag(), &self.label(), how);
         }
     }
 
@@ -102,6 +102,11 @@ impl<T> Tracked<T> {
         // SAFETY: a write access of the flag through the facade; see the module docs.
         self.freed.with_mut(|p| unsafe { *p = true });
     }
+
+    /// The object's tag alone (`id#N`): what timeline steps name as their object.
+    pub fn tag(&self) -> String {
+        format!("id#{}", self.serial)
+    }
 }
 
 impl Tracked<Identity> {
@@ -118,7 +123,9 @@ impl Tracked<Identity> {
         owner: &dyn std::fmt::Display,
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
-        trace::step(op, || format!("{owner} subject {}", self.label()));
+        trace::step(StepKind::Read, op, || {
+            (self.tag(), format!("{owner} subject {}", self.label()))
+        });
         self.read(f)
     }
 }
@@ -128,4 +135,9 @@ impl<T> Drop for Tracked<T> {
         // Freeing is a write, so a read that races with the final drop is reported.
         self.retire();
     }
+}
+
+/// The oracle step's text: the object, and what happened to it.
+fn uaf(object: &str, what: &str, how: &str) -> (String, String) {
+    (object.to_string(), format!("{what} {how}"))
 }

@@ -72,9 +72,9 @@
 use crate::cert::{CertRef, PubkeyCert};
 use crate::identity::{Identity, MatchQuality};
 use crate::store::{CertStore, Found};
-use crate::subject::{Immutable, SubjectCell};
+use crate::subject::{Immutable, SubjectCell, Variant};
 use crate::sync::{self, RwLock};
-use crate::trace;
+use crate::trace::{self, Lock, Mode, StepKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A subject cell whose subject never changes after [`SubjectCell::new`]: the
@@ -329,7 +329,7 @@ impl<C: FixedSubject> IndexedStore<C> {
 }
 
 impl<C: FixedSubject> CertStore<C> for IndexedStore<C> {
-    const NAME: &'static str = "indexed";
+    const VARIANT: Option<Variant> = Some(Variant::IndexedStore);
 
     fn empty() -> Self {
         IndexedStore::new()
@@ -339,16 +339,27 @@ impl<C: FixedSubject> CertStore<C> for IndexedStore<C> {
     /// a stored cert `equals` to `cert`; found: returns it and drops `cert`; not found:
     /// stores `cert` (newest) and indexes it.
     fn add_cert_ref(&self, trusted: bool, cert: CertRef<C>) -> CertRef<C> {
-        trace::step("add_cert_ref: take write lock", || cert.label());
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Write,
+            },
+            "add_cert_ref: take write lock",
+            || cert.label(),
+        );
         let key = Index::dedup_key(&cert);
         let mut index = sync::write(&self.index);
         if let Some(cached) = index.find_equal(&key, &cert) {
-            trace::step("add_cert_ref: duplicate, reuse stored", || {
-                format!("{} instead of {}", cached.label(), cert.label())
-            });
+            trace::step(
+                StepKind::Reuse,
+                "add_cert_ref: duplicate, reuse stored",
+                || format!("{} instead of {}", cached.label(), cert.label()),
+            );
             return cached;
         }
-        trace::step("add_cert_ref: store new", || cert.label());
+        trace::step(StepKind::Insert, "add_cert_ref: store new", || {
+            (cert.label(), cert.label())
+        });
         index.insert(trusted, cert.clone(), key);
         cert
     }
@@ -365,19 +376,40 @@ impl<C: FixedSubject> CertStore<C> for IndexedStore<C> {
     /// through the indexes, wildcards and `%any` by scanning the trusted entries.
     /// Newest first, with `has_subject`'s quality and observed subject.
     fn find_trusted(&self, id: &Identity) -> Vec<Found<C>> {
-        trace::step("lookup: take read lock", || format!("peer {id}"));
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Read,
+            },
+            "lookup: take read lock",
+            || format!("peer {id}"),
+        );
         sync::read(&self.index).find_trusted(id)
     }
 
     /// vici `list-certs`: every stored cert newest first, equal ones once. Read lock.
     fn list_certs(&self) -> Vec<CertRef<C>> {
-        trace::step("list-certs: take read lock", String::new);
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Read,
+            },
+            "list-certs: take read lock",
+            String::new,
+        );
         sync::read(&self.index).list_certs()
     }
 
     /// `clear()`: under the write lock, drops every entry and index record.
     fn clear(&self) {
-        trace::step("clear-creds: take write lock", String::new);
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Write,
+            },
+            "clear-creds: take write lock",
+            String::new,
+        );
         sync::write(&self.index).clear();
     }
 
@@ -418,7 +450,7 @@ pub mod negative {
     pub struct SplitDedup<C>(IndexedStore<C>);
 
     impl<C: FixedSubject> CertStore<C> for SplitDedup<C> {
-        const NAME: &'static str = "indexed_split_dedup";
+        const VARIANT: Option<Variant> = Some(Variant::SplitDedup);
 
         fn empty() -> Self {
             SplitDedup(IndexedStore::new())
@@ -426,16 +458,26 @@ pub mod negative {
 
         fn add_cert_ref(&self, trusted: bool, cert: CertRef<C>) -> CertRef<C> {
             let key = Index::dedup_key(&cert);
-            trace::step("add_cert_ref (split): check under read lock", || {
-                cert.label()
-            });
+            trace::step(
+                StepKind::Acquire {
+                    lock: Lock::Store,
+                    mode: Mode::Read,
+                },
+                "add_cert_ref (split): check under read lock",
+                || cert.label(),
+            );
             let found = sync::read(&self.0.index).find_equal(&key, &cert);
             if let Some(cached) = found {
                 return cached;
             }
-            trace::step("add_cert_ref (split): insert under write lock", || {
-                cert.label()
-            });
+            trace::step(
+                StepKind::Acquire {
+                    lock: Lock::Store,
+                    mode: Mode::Write,
+                },
+                "add_cert_ref (split): insert under write lock",
+                || cert.label(),
+            );
             sync::write(&self.0.index).insert(trusted, cert.clone(), key);
             cert
         }

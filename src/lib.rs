@@ -45,6 +45,8 @@ pub use store::{CertStore, CredentialStore};
 #[cfg(any(not(loom), crossbeam_loom))]
 pub use subject::Epoch;
 pub use subject::{
-    CopyOnWrite, Immutable, InPlace, Locked, MutableSubject, NaiveSwap, SubjectCell,
+    CopyOnWrite, Design, Immutable, InPlace, Locked, MutableSubject, NaiveSwap, SubjectCell,
 };
+pub use swan_credstore_vocab as vocab;
+pub use swan_credstore_vocab::Variant;
 pub use vici::{ConnSpec, Flow, LoadFn, Merge, Vici};

@@ -13,8 +13,9 @@
 use crate::cert::{CertRef, PubkeyCert};
 use crate::identity::{Identity, MatchQuality};
 use crate::subject::SubjectCell;
+use crate::subject::Variant;
 use crate::sync::{self, RwLock};
-use crate::trace;
+use crate::trace::{self, Lock, Mode, StepKind};
 use std::collections::VecDeque;
 
 struct Lists<C> {
@@ -63,8 +64,10 @@ impl<C: SubjectCell> CredentialStore<C> {
 /// be safe to share between threads; which locks they take is theirs to choose, and the
 /// checkers' to examine.
 pub trait CertStore<C: SubjectCell>: Send + Sync + Sized + 'static {
-    /// The spelling used in the verdict matrix (`list` for [`CredentialStore`]).
-    const NAME: &'static str;
+    /// The design this store makes of the row, if it is one of its own
+    /// ([`Variant::IndexedStore`], [`Variant::SplitDedup`]); `None` (the list store):
+    /// the row's design is the cell's.
+    const VARIANT: Option<Variant>;
 
     /// An empty store.
     fn empty() -> Self;
@@ -114,7 +117,7 @@ pub trait CertStore<C: SubjectCell>: Send + Sync + Sized + 'static {
 }
 
 impl<C: SubjectCell> CertStore<C> for CredentialStore<C> {
-    const NAME: &'static str = "list";
+    const VARIANT: Option<Variant> = None;
 
     fn empty() -> Self {
         CredentialStore::new()
@@ -125,16 +128,27 @@ impl<C: SubjectCell> CertStore<C> for CredentialStore<C> {
     /// object returned. Not found: `cert` is inserted at the head of `untrusted` (and of
     /// `trusted` if `trusted`), each list taking a reference, and returned.
     fn add_cert_ref(&self, trusted: bool, cert: CertRef<C>) -> CertRef<C> {
-        trace::step("add_cert_ref: take write lock", || cert.label());
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Write,
+            },
+            "add_cert_ref: take write lock",
+            || cert.label(),
+        );
         let mut lists = sync::write(&self.lists);
         if let Some(cached) = lists.untrusted.iter().find(|c| c.equals(&cert)) {
             let cached = cached.clone();
-            trace::step("add_cert_ref: duplicate, reuse stored", || {
-                format!("{} instead of {}", cached.label(), cert.label())
-            });
+            trace::step(
+                StepKind::Reuse,
+                "add_cert_ref: duplicate, reuse stored",
+                || format!("{} instead of {}", cached.label(), cert.label()),
+            );
             return cached;
         }
-        trace::step("add_cert_ref: store new", || cert.label());
+        trace::step(StepKind::Insert, "add_cert_ref: store new", || {
+            (cert.label(), cert.label())
+        });
         lists.untrusted.push_front(cert.clone());
         if trusted {
             lists.trusted.push_front(cert.clone());
@@ -155,7 +169,14 @@ impl<C: SubjectCell> CertStore<C> for CredentialStore<C> {
     /// whole enumeration and keeping certs whose `has_subject(id)` is better than
     /// `NONE`, in list order.
     fn find_trusted(&self, id: &Identity) -> Vec<Found<C>> {
-        trace::step("lookup: take read lock", || format!("peer {id}"));
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Read,
+            },
+            "lookup: take read lock",
+            || format!("peer {id}"),
+        );
         let lists = sync::read(&self.lists);
         let mut out = Vec::new();
         for cert in &lists.trusted {
@@ -175,7 +196,14 @@ impl<C: SubjectCell> CertStore<C> for CredentialStore<C> {
     /// under the read lock and skips those `equals` to one already listed. This is why
     /// the listing shows one entry per key whatever the duplicates.
     fn list_certs(&self) -> Vec<CertRef<C>> {
-        trace::step("list-certs: take read lock", String::new);
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Read,
+            },
+            "list-certs: take read lock",
+            String::new,
+        );
         let lists = sync::read(&self.lists);
         let mut listed: Vec<CertRef<C>> = Vec::new();
         for cert in &lists.untrusted {
@@ -189,7 +217,14 @@ impl<C: SubjectCell> CertStore<C> for CredentialStore<C> {
     /// `clear()` (vici `clear-creds`): under the write lock, drops every list
     /// reference. Objects still referenced elsewhere (loaded configs) stay alive.
     fn clear(&self) {
-        trace::step("clear-creds: take write lock", String::new);
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Store,
+                mode: Mode::Write,
+            },
+            "clear-creds: take write lock",
+            String::new,
+        );
         let mut lists = sync::write(&self.lists);
         lists.untrusted.clear();
         lists.trusted.clear();

@@ -16,6 +16,8 @@
 //! every [`start`], so the same interleaving always gets the same labels.
 
 use std::cell::RefCell;
+use std::panic::Location;
+pub use swan_credstore_vocab::{AtomicOrdering, Lock, Mode, StepKind};
 
 /// One model step of a timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,10 +26,38 @@ pub struct Step {
     pub seq: usize,
     /// Model thread that made the step (`vici-1`, `ike-1`, `main`, ...).
     pub thread: String,
-    /// What happened, as a short verb phrase (`set_subject: free subject`).
+    /// What the step did, for renderers and checks (which never look at `op`'s text).
+    pub kind: StepKind,
+    /// What happened, as a short verb phrase for people (`set_subject: free subject`).
     pub op: &'static str,
+    /// The object the step acted on (`id#3`, `cert#2`), when it names one.
+    pub object: Option<String>,
     /// The objects involved (`cert#2 subject id#3 = fqdn:peer.example.org`).
     pub detail: String,
+    /// Where in the model's source the step was recorded.
+    pub at: &'static Location<'static>,
+}
+
+/// A step's text: its detail, and optionally the object it acted on. A `String` is a
+/// detail alone; `(object, detail)` names the object too.
+pub struct Detail {
+    object: Option<String>,
+    text: String,
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Detail { object: None, text }
+    }
+}
+
+impl From<(String, String)> for Detail {
+    fn from((object, text): (String, String)) -> Self {
+        Detail {
+            object: Some(object),
+            text,
+        }
+    }
 }
 
 impl std::fmt::Display for Step {
@@ -88,25 +118,31 @@ pub fn is_active() -> bool {
     RECORDER.with(|r| r.borrow().active)
 }
 
-/// Records a step made by the current model thread. `detail` is only evaluated while
-/// a recording is active, so an inactive recorder costs one thread-local read.
+/// Records a step of `kind` made by the current model thread, at the caller's source
+/// location. `detail` is only evaluated while a recording is active, so an inactive
+/// recorder costs one thread-local read.
 ///
 /// Steps are not recorded while the thread unwinds: what destructors do after a failure
 /// is not part of the interleaving that failed (and differs between a run and its replay).
-pub fn step(op: &'static str, detail: impl FnOnce() -> String) {
+#[track_caller]
+pub fn step<D: Into<Detail>>(kind: StepKind, op: &'static str, detail: impl FnOnce() -> D) {
     if !is_active() || std::thread::panicking() {
         return;
     }
+    let at = Location::caller();
     let thread = crate::sync::thread::current_name();
-    let detail = detail();
+    let Detail { object, text } = detail().into();
     RECORDER.with(|r| {
         let mut r = r.borrow_mut();
         let seq = r.steps.len() + 1;
         r.steps.push(Step {
             seq,
             thread,
+            kind,
             op,
-            detail,
+            object,
+            detail: text,
+            at,
         });
     });
 }

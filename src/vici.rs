@@ -43,7 +43,7 @@ use crate::pubkey::PublicKey;
 use crate::store::{CertStore, CredentialStore};
 use crate::subject::{MutableSubject, SubjectCell};
 use crate::sync::{self, RwLock};
-use crate::trace;
+use crate::trace::{self, Lock, Mode, StepKind};
 use std::collections::BTreeMap;
 
 /// One `local*` or `remote*` section of a connection as vici receives it.
@@ -224,14 +224,27 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     /// `merge_config`: under the connections' write lock, keep an equal old config
     /// (dropping the new one), or replace/add.
     fn merge_config(&self, new: PeerCfg<C>) -> Merge {
-        trace::step("merge_config: take write lock", || new.name.clone());
+        trace::step(
+            StepKind::Acquire {
+                lock: Lock::Config,
+                mode: Mode::Write,
+            },
+            "merge_config: take write lock",
+            || new.name.clone(),
+        );
         let mut conns = sync::write(&self.conns);
         let outcome = match conns.get(&new.name) {
             Some(old) if old.equals(&new) => Merge::Unchanged,
             Some(_) => Merge::Replaced,
             None => Merge::Added,
         };
-        trace::step("merge_config", || format!("{}: {outcome:?}", new.name));
+        trace::step(
+            StepKind::Merge {
+                replaced: outcome != Merge::Unchanged,
+            },
+            "merge_config",
+            || format!("{}: {outcome:?}", new.name),
+        );
         if outcome != Merge::Unchanged {
             conns.insert(new.name.clone(), new);
         }
@@ -300,28 +313,6 @@ impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
     }
 }
 
-/// The two `load-conn` flows, by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Flow {
-    /// strongSwan ≤ 6.0.0 ([`Vici::load_conn_pre_fix`]).
-    PreFix,
-    /// strongSwan ≥ 6.0.1 ([`Vici::load_conn_upstream_fix`]).
-    UpstreamFix,
-}
-
-impl Flow {
-    /// The spelling used in the verdict matrix: `pre_fix` / `upstream_fix`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Flow::PreFix => "pre_fix",
-            Flow::UpstreamFix => "upstream_fix",
-        }
-    }
-
-    /// Parses a matrix spelling.
-    pub fn parse(s: &str) -> Option<Flow> {
-        [Flow::PreFix, Flow::UpstreamFix]
-            .into_iter()
-            .find(|f| f.name() == s)
-    }
-}
+/// The two `load-conn` flows: [`Flow::PreFix`] is [`Vici::load_conn_pre_fix`] (strongSwan
+/// ≤ 6.0.0), [`Flow::UpstreamFix`] is [`Vici::load_conn_upstream_fix`] (≥ 6.0.1).
+pub use swan_credstore_vocab::Flow;

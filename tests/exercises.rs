@@ -24,12 +24,14 @@ mod under_loom {
     use super::clear_then_set::ClearThenSet;
     use super::half_applied_fix::load_conn_half_fixed;
     use super::my_cell::{HalfLocked, SnapshotCell};
-    use swan_credstore::{Flow, Immutable, LoadFn, SubjectCell, Vici};
-    use swan_credstore_models::cases::{self, body_for, Case, Checker};
-    use swan_credstore_models::loom_check::{check, check_body, LoomOptions};
-    use swan_credstore_models::record::{Outcome, Record};
-    use swan_credstore_models::render;
-    use swan_credstore_models::storm::StormSize;
+    use swan_credstore::{Immutable, LoadFn, SubjectCell, Vici};
+    use swan_credstore_models::check::{check_cell, CellUnderTest, CheckOptions};
+    use swan_credstore_models::expect;
+    use swan_credstore_models::loom_check::{check, LoomOptions};
+    use swan_credstore_models::record::{
+        Checker, Flow, Outcome, Record, Scenario, StepKind, Variant,
+    };
+    use swan_credstore_models::report::{marks, text};
 
     fn opts(preemption_bound: Option<usize>) -> LoomOptions {
         LoomOptions {
@@ -39,8 +41,8 @@ mod under_loom {
     }
 
     /// A matrix row under loom with the given preemption bound.
-    fn row(scenario: &str, variant: &str, bound: Option<usize>) -> Record {
-        let case = cases::cases()
+    fn row(scenario: Scenario, variant: Variant, bound: Option<usize>) -> Record {
+        let case = expect::cases()
             .into_iter()
             .find(|c| {
                 c.checker == Checker::Loom
@@ -54,21 +56,17 @@ mod under_loom {
 
     /// A cell or flow from outside the matrix, under loom.
     fn custom<C: SubjectCell>(
-        scenario: &'static str,
+        scenario: Scenario,
         load: LoadFn<C>,
         flow: Flow,
         expected: Outcome,
         bound: Option<usize>,
     ) -> Record {
-        let case = Case {
-            scenario,
-            variant: C::NAME,
-            flow,
-            checker: Checker::Loom,
-            expected,
-        };
-        let body = body_for::<C, _>(scenario, load, StormSize::SHUTTLE).expect("known scenario");
-        check_body(&case, body, &opts(bound))
+        let opts = CheckOptions { loom: opts(bound) };
+        let cell = CellUnderTest::with_flow(flow, load);
+        let mut records = check_cell(scenario, cell, expected, &opts);
+        assert_eq!(records.len(), 1, "one loom record");
+        records.remove(0)
     }
 
     /// Exercise 1: the strongSwan race is found with no preemption at all, in the first
@@ -76,7 +74,7 @@ mod under_loom {
     #[test]
     fn ex1_smallest_bound_for_the_in_place_race_is_zero() {
         for bound in [Some(0), Some(1), Some(2), None] {
-            let r = row("reload_vs_lookup", "in_place", bound);
+            let r = row(Scenario::ReloadVsLookup, Variant::InPlace, bound);
             assert_eq!(r.outcome, Outcome::Race, "bound {bound:?}");
             assert!(r
                 .message
@@ -96,7 +94,7 @@ mod under_loom {
         let counts: Vec<u64> = [Some(0), Some(1), Some(2), Some(3), None]
             .into_iter()
             .map(|b| {
-                let r = row("reload_vs_lookup", "locked", b);
+                let r = row(Scenario::ReloadVsLookup, Variant::Locked, b);
                 assert_eq!(r.outcome, Outcome::Pass, "bound {b:?}");
                 assert_eq!(r.bounds.exhaustive, b.is_none());
                 r.interleavings
@@ -115,7 +113,15 @@ mod under_loom {
     #[test]
     fn ex1_clear_then_set_needs_one_preemption() {
         let load: LoadFn<ClearThenSet> = Vici::<ClearThenSet>::load_conn_pre_fix;
-        let at = |b| custom("reload_vs_list_certs", load, Flow::PreFix, Outcome::Race, b);
+        let at = |b| {
+            custom(
+                Scenario::ReloadVsListCerts,
+                load,
+                Flow::PreFix,
+                Outcome::Race,
+                b,
+            )
+        };
         let zero = at(Some(0));
         assert_eq!(zero.outcome, Outcome::Pass, "{:?}", zero.message);
         assert_eq!(zero.interleavings, 1);
@@ -141,7 +147,7 @@ mod under_loom {
     #[test]
     fn ex1_clear_then_set_alone() {
         let r = custom(
-            "reload_vs_list_certs",
+            Scenario::ReloadVsListCerts,
             Vici::<ClearThenSet>::load_conn_pre_fix,
             Flow::PreFix,
             Outcome::Race,
@@ -152,7 +158,7 @@ mod under_loom {
             "race at interleaving #{} ({} explored)\n{}",
             r.first_failing.unwrap(),
             r.interleavings,
-            render::timeline(&r)
+            text::timeline(&r)
         );
     }
 
@@ -160,7 +166,7 @@ mod under_loom {
     /// caught, and no cell can stop the pre-fix flow's duplicates.
     #[test]
     fn ex2_own_cell_passes_and_its_broken_variant_races() {
-        for scenario in ["reload_vs_lookup", "reload_vs_list_certs"] {
+        for scenario in [Scenario::ReloadVsLookup, Scenario::ReloadVsListCerts] {
             let good = custom(
                 scenario,
                 Vici::<SnapshotCell>::load_conn_pre_fix,
@@ -189,7 +195,7 @@ mod under_loom {
                 .contains("Causality violation"));
         }
         let dup = custom(
-            "concurrent_reloads",
+            Scenario::ConcurrentReloads,
             Vici::<SnapshotCell>::load_conn_pre_fix,
             Flow::PreFix,
             Outcome::Duplicates,
@@ -203,7 +209,7 @@ mod under_loom {
     #[test]
     fn ex3_half_applied_fix_is_caught_as_duplicates() {
         let broken = custom(
-            "concurrent_reloads",
+            Scenario::ConcurrentReloads,
             load_conn_half_fixed::<Immutable, _>,
             Flow::UpstreamFix,
             Outcome::Duplicates,
@@ -222,7 +228,7 @@ mod under_loom {
             broken.interleavings
         );
         let fixed = custom(
-            "concurrent_reloads",
+            Scenario::ConcurrentReloads,
             Vici::<Immutable>::load_conn_upstream_fix,
             Flow::UpstreamFix,
             Outcome::Pass,
@@ -270,14 +276,14 @@ mod under_loom {
     /// was held by the reader and released by the writer before its write.
     #[test]
     fn ex4_the_pasted_counterexample_and_its_racing_pair() {
-        let r = row("reload_vs_list_certs", "in_place", None);
+        let r = row(Scenario::ReloadVsListCerts, Variant::InPlace, None);
         assert_eq!(r.outcome, Outcome::Race);
         let steps: Vec<Step> = r
             .counterexample
             .as_ref()
             .unwrap()
             .iter()
-            .filter(|s| s.op != "spawn")
+            .filter(|s| s.kind != StepKind::Spawn)
             .map(|s| (s.seq, s.thread.clone(), format!("{}: {}", s.op, s.detail)))
             .map(|(n, t, w)| (n, t, w.trim().to_string()))
             .collect();
@@ -286,8 +292,8 @@ mod under_loom {
             pasted, steps,
             "the timeline in notes/exercises.md is stale: regenerate it"
         );
-        assert_eq!(marked, render::flagged(&r), "the >> marks");
-        assert_eq!(marked, vec![28, 32]);
+        assert_eq!(marked, marks::flagged(&r), "the >> marks");
+        assert_eq!(marked, vec![22, 32]);
 
         // loom's report: the write is the pointer store of set_subject, the read the
         // pointer load of a reader — the two lines of src/subject/in_place.rs.

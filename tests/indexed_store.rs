@@ -244,48 +244,42 @@ mod against_the_list_store {
 #[cfg(all(loom, not(crossbeam_loom)))]
 mod under_loom {
     use swan_credstore::indexed_store::negative;
-    use swan_credstore::{CertStore, CredentialStore, Flow, Immutable, IndexedStore, Vici};
-    use swan_credstore_models::cases::{body_for, Case, Checker, LOOM_SCENARIOS};
-    use swan_credstore_models::loom_check::{check_body, LoomOptions};
-    use swan_credstore_models::record::{Outcome, Record};
-    use swan_credstore_models::storm::StormSize;
+    use swan_credstore::{CertStore, CredentialStore, Immutable, IndexedStore};
+    use swan_credstore_models::check::{check_cell, CellUnderTest, CheckOptions};
+    use swan_credstore_models::loom_check::LoomOptions;
+    use swan_credstore_models::record::{Outcome, Record, Scenario, Variant};
 
-    fn check<S: CertStore<Immutable>>(scenario: &'static str, expected: Outcome) -> Record {
-        let case = Case {
-            scenario,
-            variant: S::NAME,
-            flow: Flow::UpstreamFix,
-            checker: Checker::Loom,
-            expected,
-        };
-        let body = body_for::<Immutable, S>(
-            scenario,
-            Vici::<Immutable, S>::load_conn_upstream_fix,
-            StormSize::SHUTTLE,
-        )
-        .expect("known scenario");
-        check_body(
-            &case,
-            body,
-            &LoomOptions {
+    fn check<S: CertStore<Immutable>>(scenario: Scenario, expected: Outcome) -> Record {
+        let opts = CheckOptions {
+            loom: LoomOptions {
                 preemption_bound: None,
                 record: false,
             },
-        )
+        };
+        let mut records = check_cell(
+            scenario,
+            CellUnderTest::<Immutable, S>::upstream_fix(),
+            expected,
+            &opts,
+        );
+        assert_eq!(records.len(), 1, "one loom record");
+        records.remove(0)
     }
 
     #[test]
     fn indexed_store_passes_every_scenario_like_the_list_store() {
-        for scenario in LOOM_SCENARIOS {
+        for scenario in Scenario::LOOM {
             let indexed = check::<IndexedStore<Immutable>>(scenario, Outcome::Pass);
             let list = check::<CredentialStore<Immutable>>(scenario, Outcome::Pass);
+            assert_eq!(indexed.variant, Variant::IndexedStore);
+            assert_eq!(list.variant, Variant::Immutable);
             eprintln!(
                 "{scenario}: immutable/indexed/upstream_fix {} after {} interleavings \
                  ({:.2}s); immutable/list: {} after {}",
-                indexed.outcome.name(),
+                indexed.outcome,
                 indexed.interleavings,
                 indexed.seconds,
-                list.outcome.name(),
+                list.outcome,
                 list.interleavings
             );
             assert_eq!(
@@ -307,12 +301,14 @@ mod under_loom {
 
     #[test]
     fn split_dedup_negative_control_is_caught() {
-        let r = check::<negative::SplitDedup<Immutable>>("concurrent_reloads", Outcome::Duplicates);
+        let r = check::<negative::SplitDedup<Immutable>>(
+            Scenario::ConcurrentReloads,
+            Outcome::Duplicates,
+        );
+        assert_eq!(r.variant, Variant::SplitDedup);
         eprintln!(
-            "concurrent_reloads: immutable/indexed_split_dedup/upstream_fix {} at interleaving {:?}: {:?}",
-            r.outcome.name(),
-            r.first_failing,
-            r.message
+            "concurrent_reloads: immutable/split_dedup/upstream_fix {} at interleaving {:?}: {:?}",
+            r.outcome, r.first_failing, r.message
         );
         assert_eq!(r.outcome, Outcome::Duplicates, "{:?}", r.message);
     }

@@ -6,18 +6,18 @@
 #![cfg(loom)]
 
 use std::sync::OnceLock;
-use swan_credstore_models::cases::{self, Case, Checker};
+use swan_credstore_models::expect::{self, Case};
 use swan_credstore_models::loom_check::{check, LoomOptions};
-use swan_credstore_models::record::{Outcome, Record};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, StepKind, Variant};
 #[cfg(not(crossbeam_loom))]
-use swan_credstore_models::render;
+use swan_credstore_models::report::{marks, text};
 
 /// The loom rows this build runs (plain loom: every variant but epoch; crossbeam_loom:
 /// the epoch rows).
 fn loom_cases() -> Vec<Case> {
-    cases::cases()
+    expect::cases()
         .into_iter()
-        .filter(cases::runnable_here)
+        .filter(expect::runnable_here)
         .collect()
 }
 
@@ -34,7 +34,7 @@ fn records() -> &'static [Record] {
     })
 }
 
-fn run(scenario: &str, variant: &str, flow: &str) -> &'static Record {
+fn run(scenario: Scenario, variant: Variant, flow: Flow) -> &'static Record {
     records()
         .iter()
         .find(|r| r.scenario == scenario && r.variant == variant && r.flow == flow)
@@ -79,7 +79,7 @@ fn fixed_designs_pass_with_stated_bounds() {
     assert!(!passes.is_empty());
     for r in passes {
         assert_eq!(r.outcome, Outcome::Pass, "{}", describe(r));
-        if r.variant == "epoch" {
+        if r.variant == Variant::Epoch {
             assert_eq!(r.bounds.preemption_bound, Some(2), "epoch rows are bounded");
             assert!(!r.bounds.exhaustive);
         } else {
@@ -103,14 +103,22 @@ fn fixed_designs_pass_with_stated_bounds() {
 #[cfg(not(crossbeam_loom))]
 fn racy_cells_are_caught_as_causality_violations_on_the_subject() {
     for (variant, scenario, reader) in [
-        ("in_place", "reload_vs_lookup", "ike-lookup"),
-        ("in_place", "reload_vs_list_certs", "vici-list-certs"),
-        ("in_place", "concurrent_reloads", "vici-2"),
-        ("naive_swap", "reload_vs_lookup", "ike-lookup"),
-        ("naive_swap", "reload_vs_list_certs", "vici-list-certs"),
-        ("naive_swap", "concurrent_reloads", "vici-2"),
+        (Variant::InPlace, Scenario::ReloadVsLookup, "ike-lookup"),
+        (
+            Variant::InPlace,
+            Scenario::ReloadVsListCerts,
+            "vici-list-certs",
+        ),
+        (Variant::InPlace, Scenario::ConcurrentReloads, "vici-2"),
+        (Variant::NaiveSwap, Scenario::ReloadVsLookup, "ike-lookup"),
+        (
+            Variant::NaiveSwap,
+            Scenario::ReloadVsListCerts,
+            "vici-list-certs",
+        ),
+        (Variant::NaiveSwap, Scenario::ConcurrentReloads, "vici-2"),
     ] {
-        let r = run(scenario, variant, "pre_fix");
+        let r = run(scenario, variant, Flow::PreFix);
         assert_eq!(r.outcome, Outcome::Race, "{}", describe(r));
         let msg = r.message.as_deref().unwrap();
         assert!(
@@ -130,7 +138,7 @@ fn racy_cells_are_caught_as_causality_violations_on_the_subject() {
                 .any(|s| s.op.starts_with("set_subject") && s.thread.starts_with("vici")),
             "no set_subject in the timeline"
         );
-        let flagged = render::flagged(r);
+        let flagged = marks::flagged(r);
         assert_eq!(
             flagged.len(),
             2,
@@ -151,7 +159,7 @@ fn racy_cells_are_caught_as_causality_violations_on_the_subject() {
             threads.contains(&reader),
             "{variant} {scenario}: {reader} not flagged: {threads:?}"
         );
-        let text = render::timeline(r);
+        let text = text::timeline(r);
         assert!(
             text.contains(&format!("({reader})")),
             "loom's thread number not named:\n{text}"
@@ -164,13 +172,13 @@ fn racy_cells_are_caught_as_causality_violations_on_the_subject() {
 /// rest of the interleavings are still searched for a race.
 #[test]
 fn pre_fix_duplicates_are_reported_as_duplicates() {
-    let variants: &[&str] = if cfg!(crossbeam_loom) {
-        &["epoch"]
+    let variants: &[Variant] = if cfg!(crossbeam_loom) {
+        &[Variant::Epoch]
     } else {
-        &["locked", "copy_on_write"]
+        &[Variant::Locked, Variant::CopyOnWrite]
     };
     for &variant in variants {
-        let r = run("concurrent_reloads", variant, "pre_fix");
+        let r = run(Scenario::ConcurrentReloads, variant, Flow::PreFix);
         assert_eq!(r.outcome, Outcome::Duplicates, "{}", describe(r));
         let msg = r.message.as_deref().unwrap();
         assert!(
@@ -183,7 +191,7 @@ fn pre_fix_duplicates_are_reported_as_duplicates() {
             .as_ref()
             .unwrap()
             .iter()
-            .filter(|s| s.op == "add_cert_ref: store new")
+            .filter(|s| s.kind == StepKind::Insert)
             .count();
         assert_eq!(
             stores, 2,
@@ -196,7 +204,7 @@ fn pre_fix_duplicates_are_reported_as_duplicates() {
 #[test]
 #[cfg(not(crossbeam_loom))]
 fn leak_check_catches_a_cell_that_never_frees() {
-    let r = run("reload_vs_clear", "leaky_cow", "pre_fix");
+    let r = run(Scenario::ReloadVsClear, Variant::LeakyCow, Flow::PreFix);
     assert_eq!(r.outcome, Outcome::Leak, "{}", describe(r));
     assert!(r.message.as_deref().unwrap().contains("Arc leaked"));
 }
@@ -206,7 +214,7 @@ fn leak_check_catches_a_cell_that_never_frees() {
 fn a_preemption_bound_is_stated_and_still_finds_the_race() {
     let case = loom_cases()
         .into_iter()
-        .find(|c| c.scenario == "reload_vs_lookup" && c.variant == "in_place")
+        .find(|c| c.scenario == Scenario::ReloadVsLookup && c.variant == Variant::InPlace)
         .unwrap();
     let r = check(
         &case,

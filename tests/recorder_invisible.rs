@@ -3,22 +3,27 @@
 //! same one.
 #![cfg(all(loom, not(crossbeam_loom)))]
 
-use swan_credstore_models::cases;
+use swan_credstore_models::expect;
 use swan_credstore_models::loom_check::{check, LoomOptions};
+use swan_credstore_models::record::{Flow, Scenario, Variant};
 
 #[test]
 fn recording_does_not_change_what_loom_explores() {
     let picks = [
-        ("reload_vs_list_certs", "locked", "pre_fix"),
-        ("reload_vs_lookup", "copy_on_write", "pre_fix"),
-        ("concurrent_reloads", "immutable", "upstream_fix"),
-        ("reload_vs_lookup", "in_place", "pre_fix"),
+        (Scenario::ReloadVsListCerts, Variant::Locked, Flow::PreFix),
+        (Scenario::ReloadVsLookup, Variant::CopyOnWrite, Flow::PreFix),
+        (
+            Scenario::ConcurrentReloads,
+            Variant::Immutable,
+            Flow::UpstreamFix,
+        ),
+        (Scenario::ReloadVsLookup, Variant::InPlace, Flow::PreFix),
     ];
     for (scenario, variant, flow) in picks {
-        let case = cases::cases()
+        let case = expect::cases()
             .into_iter()
-            .filter(cases::runnable_here)
-            .find(|c| c.scenario == scenario && c.variant == variant && c.flow.name() == flow)
+            .filter(expect::runnable_here)
+            .find(|c| c.scenario == scenario && c.variant == variant && c.flow == flow)
             .unwrap();
         let on = check(
             &case,

@@ -6,15 +6,15 @@
 #![cfg(all(shuttle, not(loom)))]
 
 use std::sync::OnceLock;
-use swan_credstore_models::cases::{self, Case, Checker};
-use swan_credstore_models::record::{Outcome, Record};
+use swan_credstore_models::expect::{self, Case};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Variant};
 use swan_credstore_models::shuttle_check::{check, replay, ShuttleOptions};
 use swan_credstore_models::storm::StormSize;
 
 fn shuttle_cases() -> Vec<Case> {
-    cases::cases()
+    expect::cases()
         .into_iter()
-        .filter(cases::runnable_here)
+        .filter(expect::runnable_here)
         .collect()
 }
 
@@ -58,7 +58,10 @@ fn racy_designs_are_caught_by_pct_and_random_through_the_oracle() {
         .iter()
         .filter(|(c, _)| c.expected == Outcome::Race)
     {
-        assert!(matches!(case.variant, "in_place" | "naive_swap"));
+        assert!(matches!(
+            case.variant,
+            Variant::InPlace | Variant::NaiveSwap
+        ));
         assert_eq!(r.outcome, Outcome::Race, "{}", describe(r));
         let msg = r.message.as_deref().unwrap();
         assert!(
@@ -74,12 +77,12 @@ fn racy_designs_are_caught_by_pct_and_random_through_the_oracle() {
             "no schedule"
         );
     }
-    let caught: Vec<(&str, Checker)> = records()
+    let caught: Vec<(Variant, Checker)> = records()
         .iter()
         .filter(|(_, r)| r.outcome == Outcome::Race)
         .map(|(c, _)| (c.variant, c.checker))
         .collect();
-    for variant in ["in_place", "naive_swap"] {
+    for variant in [Variant::InPlace, Variant::NaiveSwap] {
         for checker in [Checker::ShuttlePct, Checker::ShuttleRandom] {
             assert!(
                 caught.contains(&(variant, checker)),
@@ -93,12 +96,12 @@ fn racy_designs_are_caught_by_pct_and_random_through_the_oracle() {
 fn fixed_designs_pass_every_execution_and_pre_fix_still_stores_duplicates() {
     for (case, r) in records()
         .iter()
-        .filter(|(c, _)| !matches!(c.variant, "in_place" | "naive_swap"))
+        .filter(|(c, _)| !matches!(c.variant, Variant::InPlace | Variant::NaiveSwap))
     {
         let budget = ShuttleOptions::DEFAULT.iterations as u64;
         assert_eq!(r.interleavings, budget, "{}: stopped early", describe(r));
-        match case.flow.name() {
-            "upstream_fix" => assert_eq!(r.outcome, Outcome::Pass, "{}", describe(r)),
+        match case.flow {
+            Flow::UpstreamFix => assert_eq!(r.outcome, Outcome::Pass, "{}", describe(r)),
             _ => {
                 assert_eq!(r.outcome, Outcome::Duplicates, "{}", describe(r));
                 assert!(r.message.as_deref().unwrap().starts_with("duplicates: "));
@@ -112,13 +115,13 @@ fn a_failing_schedule_replays_to_the_same_failure() {
     let (case, r) = records()
         .iter()
         .find(|(c, r)| {
-            c.variant == "in_place"
+            c.variant == Variant::InPlace
                 && c.checker == Checker::ShuttlePct
                 && r.outcome == Outcome::Race
         })
         .expect("PCT catches in_place");
     let again = replay(case, r.schedule.as_deref().unwrap(), StormSize::SHUTTLE).unwrap();
-    assert_eq!(again.checker, "shuttle_replay");
+    assert_eq!(again.checker, Checker::ShuttleReplay);
     assert_eq!(again.outcome, Outcome::Race);
     assert_eq!(
         again.message, r.message,

@@ -4,8 +4,8 @@
 #![cfg(not(any(loom, shuttle)))]
 
 use std::time::Duration;
-use swan_credstore_models::cases::{self, Checker};
-use swan_credstore_models::record::Outcome;
+use swan_credstore_models::expect;
+use swan_credstore_models::record::{Checker, Outcome, Variant};
 use swan_credstore_models::storm::StormSize;
 use swan_credstore_models::stress::{check, StressOptions};
 
@@ -20,7 +20,7 @@ fn stress_rows_have_their_expected_outcomes() {
             ..StressOptions::DEFAULT.size
         },
     };
-    let rows: Vec<_> = cases::cases()
+    let rows: Vec<_> = expect::cases()
         .into_iter()
         .filter(|c| c.checker == Checker::Stress)
         .collect();
@@ -37,7 +37,10 @@ fn stress_rows_have_their_expected_outcomes() {
         );
         match r.outcome {
             Outcome::NotRun => {
-                assert!(matches!(case.variant, "in_place" | "naive_swap"));
+                assert!(matches!(
+                    case.variant,
+                    Variant::InPlace | Variant::NaiveSwap
+                ));
                 assert_eq!(r.interleavings, 0);
             }
             _ => assert!(r.interleavings >= 1),

@@ -3,13 +3,15 @@
 //! A race stops a checker run at once (loom's report, or the oracle's panic). Duplicate
 //! objects are different: they are a property of the final state of an execution, and
 //! stopping at the first one would end the search before it could find a race in a later
-//! interleaving. So scenarios *record* duplicates here and carry on; the harness reports
-//! `duplicates` only if no execution raced, with the first execution that produced them.
+//! interleaving. So scenarios *record* duplicates here and carry on; the run loop
+//! ([`crate::run`]) reports `duplicates` only if no execution raced, with the first
+//! execution that produced them.
 //!
 //! Like the step recorder, this lives in a `std` thread-local that no checker sees.
 
 use crate::record::StepRecord;
 use std::cell::RefCell;
+use swan_credstore::trace::{self, StepKind};
 
 /// The first soft finding of a run.
 #[derive(Clone, Debug)]
@@ -44,8 +46,8 @@ pub fn set_iteration(iteration: u64) {
 
 /// Records duplicates found by a scenario (kept only if it is the run's first finding).
 pub fn duplicates(message: String) {
-    swan_credstore::trace::step("DUPLICATES", || message.clone());
-    let steps = swan_credstore::trace::snapshot()
+    trace::step(StepKind::Duplicates, "DUPLICATES", || message.clone());
+    let steps = trace::snapshot()
         .into_iter()
         .map(StepRecord::from)
         .collect();

@@ -1,31 +1,36 @@
-//! Scenarios and checker harnesses for `swan-credstore`.
+//! Scenarios, the verdict matrix and the checkers for `swan-credstore`.
 //!
-//! * [`scenarios`] — the concurrent programs (reload vs. lookup/list-certs, concurrent
-//!   reloads, reload vs. clear-creds), generic over subject cell and load flow.
-//! * [`cases`] — the verdict matrix: every scenario × variant × flow and its expected
-//!   outcome.
-//! * [`record`] — verdict records and the classification of failure messages.
-//! * [`render`] — the matrix and counterexample timelines as text.
-//! * [`report`] — `notes/results.md`: matrix, Mermaid diagrams, timelines, timings.
-//! * `loom_check` (with `--cfg loom`) — the exhaustive loom harness.
-//! * [`storm`] — the large scenario for shuttle and real threads.
+//! Dependencies point one way, top to bottom:
+//! * [`record`] — plain data: verdict records, steps, bounds (and the vocabulary enums
+//!   from `swan_credstore::vocab`).
 //! * [`findings`] — duplicates recorded without stopping the checker.
-//! * `shuttle_check` (with `--cfg shuttle`) — the PCT and random shuttle harness, and
-//!   replay of a failing schedule.
-//! * `stress` (std build) — the storm on real threads with the production cells.
-//! * [`negative`] — negative-control cells defined outside the model crate.
-//! * [`capture`] — running a checker whose failures are panics.
+//! * [`scenarios`], [`storm`] — the concurrent programs, generic over subject cell, store
+//!   and load flow, with their descriptions; [`negative`] — negative-control cells
+//!   defined outside the model crate.
+//! * [`expect`] — the matrix: every scenario × variant × flow × checker and its expected
+//!   outcome, as a table of rules with reasons.
+//! * [`dispatch`] — from names to code: a scenario's body for a variant and flow.
+//! * [`capture`], [`run`] — the one run loop every checker shares, and how a run becomes
+//!   a record.
+//! * `loom_check` (`--cfg loom`), `shuttle_check` (`--cfg shuttle`), `stress` (std) —
+//!   the checkers.
+//! * [`check`] — one call that checks a cell of your own under this build's checkers.
+//! * [`select`] — which rows to run and the checkers' budgets (the checker's options).
+//! * [`report`] — text, Markdown and Mermaid from records.
 
 pub mod capture;
-pub mod cases;
+pub mod check;
+pub mod dispatch;
+pub mod expect;
 pub mod findings;
 #[cfg(loom)]
 pub mod loom_check;
 pub mod negative;
 pub mod record;
-pub mod render;
 pub mod report;
+pub mod run;
 pub mod scenarios;
+pub mod select;
 #[cfg(all(shuttle, not(loom)))]
 pub mod shuttle_check;
 pub mod storm;

@@ -1,20 +1,12 @@
-//! The loom harness: runs one matrix case exhaustively and turns the result into a
-//! [`Record`].
-//!
-//! Interleavings are counted by the harness (one per call of the model closure), with a
-//! `std` counter that loom does not see. Each execution starts a fresh step recording
-//! ([`swan_credstore::trace`]); when an execution fails, the recording of that
-//! execution is the counterexample.
+//! The loom checker: explores one case exhaustively (within its preemption bound) through
+//! the shared run loop ([`crate::run`]).
 
-use crate::capture::run_captured;
-use crate::cases::{self, Case};
-use crate::findings;
-use crate::record::{Bounds, Record, RunResult};
+use crate::dispatch::{self, Body};
+use crate::expect::Case;
+use crate::record::{Bounds, Record, Variant};
+use crate::run;
+use crate::scenarios;
 use crate::storm::StormSize;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
-use swan_credstore::trace;
 
 /// The preemption bound used for the epoch rows (crossbeam-epoch under loom), as
 /// crossbeam's own CI does: unbounded exploration of its reclamation does not finish.
@@ -25,7 +17,7 @@ pub const EPOCH_PREEMPTION_BOUND: usize = 2;
 pub const UNBOUNDED: usize = usize::MAX;
 
 /// How to run loom.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LoomOptions {
     /// Preemption bound; `None` explores every interleaving (epoch rows: bounded by
     /// [`EPOCH_PREEMPTION_BOUND`]). When `None`, loom's `LOOM_MAX_PREEMPTIONS`
@@ -37,23 +29,32 @@ pub struct LoomOptions {
     pub record: bool,
 }
 
-/// Runs `case` under loom.
+impl Default for LoomOptions {
+    /// Unbounded (epoch: [`EPOCH_PREEMPTION_BOUND`]), with timelines.
+    fn default() -> Self {
+        LoomOptions {
+            preemption_bound: None,
+            record: true,
+        }
+    }
+}
+
+/// Runs a matrix `case` under loom.
 pub fn check(case: &Case, opts: &LoomOptions) -> Record {
-    let body = cases::body(case.scenario, case.variant, case.flow, StormSize::SHUTTLE)
+    let body = dispatch::body(case.scenario, case.variant, case.flow, StormSize::SHUTTLE)
         .expect("every runnable case has a body");
     check_body(case, body, opts)
 }
 
-/// Runs `body` under loom and labels the record with `case`. This is how a cell defined
-/// outside the matrix (see `tests/custom_cell.rs`) gets a verdict: build its body with
-/// [`cases::body_for`].
-pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record {
+/// Runs `body` under loom and labels the record with `case` (a cell from outside the
+/// matrix goes through [`crate::check::check_cell`], which builds both).
+pub fn check_body(case: &Case, body: Body, opts: &LoomOptions) -> Record {
     let mut builder = loom::model::Builder::new();
     if opts.preemption_bound == Some(UNBOUNDED) {
         builder.preemption_bound = None;
     } else if opts.preemption_bound.is_some() {
         builder.preemption_bound = opts.preemption_bound;
-    } else if case.variant == "epoch" && builder.preemption_bound.is_none() {
+    } else if case.variant == Variant::Epoch && builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(EPOCH_PREEMPTION_BOUND);
     }
     // Name source locations in loom's causality-violation reports.
@@ -62,45 +63,22 @@ pub fn check_body(case: &Case, body: cases::Body, opts: &LoomOptions) -> Record 
     // LOOM_MAX_DURATION / LOOM_MAX_PERMUTATIONS make loom stop early and return as if
     // it had finished: such a run is never called exhaustive.
     let limited = builder.max_duration.is_some() || builder.max_permutations.is_some();
-
-    let count = Arc::new(AtomicU64::new(0));
-    let counter = count.clone();
-    let record = opts.record;
-    findings::reset();
-    let start = Instant::now();
-    let result = run_captured(move || {
-        builder.check(move || {
-            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            findings::set_iteration(n);
-            if record {
-                trace::start();
-            }
-            body();
-        })
+    let observed = run::run(body, opts.record, move |exec| {
+        builder.check(move || exec.run());
     });
-    let seconds = start.elapsed().as_secs_f64();
-    let (threads, mut operations) = cases::shape(case.scenario, &StormSize::SHUTTLE);
+    let (threads, mut operations) = scenarios::shape(case.scenario, &StormSize::SHUTTLE);
     if limited {
         operations
             .push_str(" (limited by LOOM_MAX_DURATION/LOOM_MAX_PERMUTATIONS: not exhaustive)");
     }
-    Record::conclude(
-        case,
-        RunResult {
-            panic: result.err(),
-            steps: trace::finish(),
-            iterations: count.load(Ordering::Relaxed),
-            seconds,
-            bounds: Bounds {
-                threads,
-                operations,
-                preemption_bound: bound,
-                exhaustive: bound.is_none() && !limited,
-                max_iterations: None,
-                pct_depth: None,
-                seed: None,
-            },
-            schedule: None,
-        },
-    )
+    let bounds = Bounds {
+        threads,
+        operations,
+        preemption_bound: bound,
+        exhaustive: bound.is_none() && !limited,
+        max_iterations: None,
+        pct_depth: None,
+        seed: None,
+    };
+    run::conclude(case, observed, bounds, None)
 }

@@ -2,7 +2,7 @@
 
 use swan_credstore::heap::Tracked;
 use swan_credstore::sync::{self, Arc, Mutex};
-use swan_credstore::{Identity, MutableSubject, SubjectCell};
+use swan_credstore::{Design, Identity, MutableSubject, SubjectCell, Variant};
 
 /// A copy-on-write cell that forgets to release the snapshot it replaces: each
 /// `set_subject` leaks the old identity. It never races (readers hold snapshots); it is
@@ -13,7 +13,7 @@ pub struct LeakyCow {
 }
 
 impl SubjectCell for LeakyCow {
-    const NAME: &'static str = "leaky_cow";
+    const DESIGN: Design = Design::Matrix(Variant::LeakyCow);
 
     fn new(subject: Identity) -> Self {
         LeakyCow {

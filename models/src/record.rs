@@ -1,62 +1,9 @@
 //! Verdict records: one row of the verdict matrix, as printed by `cargo xtask verify`
-//! and serialised by `--json`.
+//! and serialised by `--json`. Plain data: how a run becomes a record is
+//! [`crate::run`]'s business.
 
 use serde::{Deserialize, Serialize};
-
-/// What a checker run concluded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// A data race on a subject, a read of a freed identity, or a torn read.
-    Race,
-    /// Equal certificate objects stored more than once.
-    Duplicates,
-    /// Something still allocated when the scenario ended.
-    Leak,
-    /// Every explored execution satisfied every check.
-    Pass,
-    /// The run failed for a reason that is none of the above (see `message`).
-    Error,
-    /// Deliberately not run by this checker (see `message`): a design that would be real
-    /// undefined behaviour on real threads.
-    NotRun,
-}
-
-impl Outcome {
-    /// The matrix spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Race => "race",
-            Outcome::Duplicates => "duplicates",
-            Outcome::Leak => "leak",
-            Outcome::Pass => "pass",
-            Outcome::Error => "error",
-            Outcome::NotRun => "not_run",
-        }
-    }
-}
-
-/// Classifies a failure message from a checker run.
-///
-/// * loom's `Causality violation` (unordered accesses to a tracked cell), the model's
-///   `use-after-free` oracle and a scenario's `torn read:` are a [`Outcome::Race`];
-/// * a scenario's `duplicates:` is [`Outcome::Duplicates`];
-/// * loom's `Arc leaked` / `Allocation leaked` and a scenario's `leak:` are
-///   [`Outcome::Leak`];
-/// * anything else — a bug in a scenario, a loom limit exceeded — is
-///   [`Outcome::Error`], never one of the expected classes.
-pub fn classify(message: &str) -> Outcome {
-    let has = |s: &str| message.contains(s);
-    if has("Causality violation") || has(swan_credstore::heap::UAF) || has("torn read:") {
-        Outcome::Race
-    } else if has("duplicates:") {
-        Outcome::Duplicates
-    } else if has("Arc leaked") || has("Allocation leaked") || has("leak:") {
-        Outcome::Leak
-    } else {
-        Outcome::Error
-    }
-}
+pub use swan_credstore::vocab::{Checker, Flow, Outcome, Scenario, StepKind, Variant};
 
 /// The bounds of a checker run: without them "verified" means nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,10 +34,19 @@ pub struct StepRecord {
     pub seq: usize,
     /// Model thread.
     pub thread: String,
-    /// What it did.
+    /// What the step did (renderers select by it, never by `op`).
+    #[serde(flatten)]
+    pub kind: StepKind,
+    /// What it did, in words.
     pub op: String,
+    /// The object it acted on (`id#3`), if it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
     /// On which objects.
     pub detail: String,
+    /// Where the model recorded it (`src/subject/in_place.rs:85:9`), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 impl From<swan_credstore::trace::Step> for StepRecord {
@@ -98,8 +54,11 @@ impl From<swan_credstore::trace::Step> for StepRecord {
         StepRecord {
             seq: s.seq,
             thread: s.thread,
+            kind: s.kind,
             op: s.op.to_string(),
+            object: s.object,
             detail: s.detail,
+            at: Some(s.at.to_string()),
         }
     }
 }
@@ -107,14 +66,17 @@ impl From<swan_credstore::trace::Step> for StepRecord {
 /// One row of the verdict matrix.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    /// Scenario name.
-    pub scenario: String,
-    /// Subject-cell variant (`in_place`, `locked`, `copy_on_write`, `immutable`, ...).
-    pub variant: String,
-    /// Load flow (`pre_fix`, `upstream_fix`).
-    pub flow: String,
-    /// Which checker ran it (`loom`, `shuttle_pct`, `shuttle_random`, `stress`).
-    pub checker: String,
+    /// Scenario.
+    pub scenario: Scenario,
+    /// Subject design ([`Variant::Custom`] for a cell from outside the matrix).
+    pub variant: Variant,
+    /// A custom cell's own name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    /// Load flow.
+    pub flow: Flow,
+    /// Which checker ran it.
+    pub checker: Checker,
     /// The outcome the project expects, and why a mismatch fails the suite.
     pub expected: Outcome,
     /// The outcome the checker computed.
@@ -142,62 +104,15 @@ impl Record {
     pub fn as_expected(&self) -> bool {
         self.outcome == self.expected
     }
-}
 
-/// What a harness observed in one checker run, before it becomes a [`Record`].
-#[derive(Debug)]
-pub struct RunResult {
-    /// The first failure message, if an execution failed (a race, a leak, an error).
-    pub panic: Option<String>,
-    /// The steps of the failing execution (ignored without a failure).
-    pub steps: Vec<swan_credstore::trace::Step>,
-    /// Executions run.
-    pub iterations: u64,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-    /// The bounds explored.
-    pub bounds: Bounds,
-    /// The replayable schedule of the failing execution (shuttle).
-    pub schedule: Option<String>,
-}
+    /// Whether `other` is the same matrix cell (scenario × variant × flow), whatever
+    /// the checker.
+    pub fn same_cell(&self, other: &Record) -> bool {
+        self.scenario == other.scenario && self.variant == other.variant && self.flow == other.flow
+    }
 
-impl Record {
-    /// Concludes a run of `case`: a failure wins; otherwise the first soft finding
-    /// ([`crate::findings`]) makes it `duplicates`; otherwise it passed.
-    pub fn conclude(case: &crate::cases::Case, run: RunResult) -> Record {
-        let (outcome, message, first_failing, counterexample) = match run.panic {
-            Some(msg) => {
-                let steps = run.steps.into_iter().map(StepRecord::from).collect();
-                (classify(&msg), Some(msg), Some(run.iterations), Some(steps))
-            }
-            None => match crate::findings::first() {
-                Some(f) => (
-                    Outcome::Duplicates,
-                    Some(f.message),
-                    Some(f.iteration),
-                    Some(f.steps),
-                ),
-                None => (Outcome::Pass, None, None, None),
-            },
-        };
-        Record {
-            scenario: case.scenario.to_string(),
-            variant: case.variant.to_string(),
-            flow: case.flow.name().to_string(),
-            checker: case.checker.name().to_string(),
-            expected: case.expected,
-            outcome,
-            message,
-            interleavings: run.iterations,
-            first_failing,
-            seconds: run.seconds,
-            bounds: run.bounds,
-            counterexample,
-            schedule: if outcome == Outcome::Pass {
-                None
-            } else {
-                run.schedule
-            },
-        }
+    /// The steps of the counterexample (empty for a pass).
+    pub fn steps(&self) -> &[StepRecord] {
+        self.counterexample.as_deref().unwrap_or(&[])
     }
 }

@@ -3,11 +3,13 @@
 //! A scenario is a plain function generic over the subject cell and the load flow. It
 //! builds a fresh [`Vici`], spawns named threads through the sync facade, joins them and
 //! checks invariants. A violated invariant panics with a message whose prefix names
-//! the failure class (see [`crate::record::classify`]): `duplicates:`, `torn read:`,
+//! the failure class (see [`crate::run::classify`]): `duplicates:`, `torn read:`,
 //! `leak:`. Data races and reads of freed identities are reported by the checker itself
 //! or by the model's use-after-free oracle (`swan_credstore::heap`).
 
 use crate::findings;
+use crate::record::Scenario;
+use crate::storm::StormSize;
 use swan_credstore::sync::{thread, Arc};
 use swan_credstore::trace;
 use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
@@ -188,4 +190,17 @@ pub fn reload_vs_clear<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
     drop(certs);
     check_no_duplicates(&*vici, spec.key_count());
     check_released(vici);
+}
+
+/// Threads (main included) and operations of `scenario`, for the bounds column (the
+/// storm's from its `size`).
+pub fn shape(scenario: Scenario, size: &StormSize) -> (usize, String) {
+    let ops = match scenario {
+        Scenario::ReloadVsLookup => "main: load-conn; vici-reload: load-conn; ike-lookup: 1 lookup by id; 1 connection, 1 key",
+        Scenario::ReloadVsListCerts => "main: load-conn; vici-reload: load-conn; vici-list-certs: 1 listing; 1 connection, 1 key",
+        Scenario::ConcurrentReloads => "vici-1, vici-2: load-conn each into an empty plugin; 1 connection, 1 key",
+        Scenario::ReloadVsClear => "main: load-conn; vici-reload: load-conn; vici-clear: clear-creds; 1 connection, 1 key",
+        Scenario::Storm => return (size.threads(), size.describe()),
+    };
+    (3, ops.to_string())
 }

@@ -1,4 +1,4 @@
-//! The shuttle harness: runs a matrix case under shuttle's PCT or random scheduler with a
+//! The shuttle checker: runs a case through the shared run loop ([`crate::run`]) under shuttle's PCT or random scheduler with a
 //! fixed seed and iteration budget, and replays a failing schedule.
 //!
 //! shuttle reports a failure by panicking after writing the failing schedule to a file;
@@ -7,17 +7,16 @@
 //! interleaving with the step recorder on.
 
 use crate::capture::run_captured;
-use crate::cases::{self, Case, Checker};
-use crate::findings;
-use crate::record::{Bounds, Record, RunResult};
+use crate::dispatch::{self, Body};
+use crate::expect::Case;
+use crate::record::{Bounds, Checker, Record};
+use crate::run::{self, Observed};
+use crate::scenarios;
 use crate::storm::StormSize;
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, Runner};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-use swan_credstore::trace;
+use std::sync::Mutex;
 
 /// How to run shuttle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,29 +66,17 @@ fn config() -> Config {
     config
 }
 
-/// Runs `body` with `scheduler`; returns the failure (with its schedule) if any.
-fn run<S: Scheduler + 'static>(
-    scheduler: S,
-    body: cases::Body,
-) -> (Option<String>, Option<String>, u64, f64) {
+/// Runs `body` with `scheduler` through the shared run loop; returns what it observed
+/// and the failing schedule, if any.
+fn run<S: Scheduler + 'static>(scheduler: S, body: Body) -> (Observed, Option<String>) {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = schedule_dir();
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("cannot create the shuttle schedule directory");
-    let count = Arc::new(AtomicU64::new(0));
-    let counter = count.clone();
-    findings::reset();
-    let start = Instant::now();
     let runner = Runner::new(scheduler, config());
-    let result = run_captured(move || {
-        runner.run(move || {
-            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            findings::set_iteration(n);
-            trace::start();
-            body();
-        })
+    let observed = run::run(body, true, move |exec| {
+        runner.run(move || exec.run());
     });
-    let seconds = start.elapsed().as_secs_f64();
     let schedule = std::fs::read_dir(&dir)
         .ok()
         .and_then(|mut entries| entries.next())
@@ -97,20 +84,21 @@ fn run<S: Scheduler + 'static>(
         .and_then(|e| std::fs::read_to_string(e.path()).ok())
         .map(|s| s.split_whitespace().collect::<String>());
     let _ = std::fs::remove_dir_all(&dir);
-    (
-        result.err(),
-        schedule,
-        count.load(Ordering::Relaxed),
-        seconds,
-    )
+    (observed, schedule)
 }
 
 /// Runs `case` (a `shuttle_pct` or `shuttle_random` row) with `opts`.
 pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
-    let body = cases::body(case.scenario, case.variant, case.flow, opts.size)
+    let body = dispatch::body(case.scenario, case.variant, case.flow, opts.size)
         .expect("every runnable case has a body");
+    check_body(case, body, opts)
+}
+
+/// Runs `body` under the shuttle scheduler of `case.checker` and labels the record with
+/// `case` (a cell from outside the matrix goes through [`crate::check::check_cell`]).
+pub fn check_body(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
     let iterations = opts.iterations;
-    let (panic, schedule, runs, seconds) = match case.checker {
+    let (observed, schedule) = match case.checker {
         Checker::ShuttlePct => run(
             PctScheduler::new_from_seed(opts.seed, opts.pct_depth, iterations),
             body,
@@ -125,17 +113,7 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
         pct_depth,
         Some(opts.seed),
     );
-    Record::conclude(
-        case,
-        RunResult {
-            panic,
-            steps: trace::finish(),
-            iterations: runs,
-            seconds,
-            bounds,
-            schedule,
-        },
-    )
+    run::conclude(case, observed, bounds, schedule)
 }
 
 /// The bounds of a sampled (non-exhaustive) run of `case`.
@@ -146,7 +124,7 @@ fn sampled_bounds(
     pct_depth: Option<usize>,
     seed: Option<u64>,
 ) -> Bounds {
-    let (threads, operations) = cases::shape(case.scenario, size);
+    let (threads, operations) = scenarios::shape(case.scenario, size);
     Bounds {
         threads,
         operations,
@@ -170,20 +148,13 @@ pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, St
         .then(|| run_captured(|| ReplayScheduler::new_from_encoded(&schedule)).ok())
         .flatten()
         .ok_or("not a shuttle schedule: paste the hex string a failing run printed (or @FILE)")?;
-    let body = cases::body(case.scenario, case.variant, case.flow, size)
+    let body = dispatch::body(case.scenario, case.variant, case.flow, size)
         .expect("every runnable case has a body");
-    let (panic, _, runs, seconds) = run(scheduler, body);
-    let mut record = Record::conclude(
-        case,
-        RunResult {
-            panic,
-            steps: trace::finish(),
-            iterations: runs,
-            seconds,
-            bounds: sampled_bounds(case, &size, 1, None, None),
-            schedule: Some(schedule),
-        },
-    );
-    record.checker = "shuttle_replay".to_string();
-    Ok(record)
+    let (observed, _) = run(scheduler, body);
+    let case = Case {
+        checker: Checker::ShuttleReplay,
+        ..case.clone()
+    };
+    let bounds = sampled_bounds(&case, &size, 1, None, None);
+    Ok(run::conclude(&case, observed, bounds, Some(schedule)))
 }

@@ -1,4 +1,4 @@
-//! The stress harness: the storm on real std threads with the production cells, for a
+//! The stress checker, through the shared run loop ([`crate::run`]): the storm on real std threads with the production cells, for a
 //! bounded number of iterations and a bounded time.
 //!
 //! Real threads exercise the production crates as they are (arc-swap's debt lists,
@@ -7,10 +7,11 @@
 //! [`swan_credstore::NaiveSwap`]) are never run this way: on real threads their race is
 //! real undefined behaviour; their rows say `not_run`.
 
-use crate::capture::run_captured;
-use crate::cases::{self, Case};
-use crate::findings;
-use crate::record::{Bounds, Outcome, Record, RunResult};
+use crate::dispatch::{self, Body};
+use crate::expect::Case;
+use crate::record::{Bounds, Outcome, Record};
+use crate::run::{self, Observed};
+use crate::scenarios;
 use crate::storm::StormSize;
 use std::time::{Duration, Instant};
 
@@ -45,8 +46,32 @@ impl StressOptions {
 
 /// Runs `case` (a `stress` row) with `opts`.
 pub fn check(case: &Case, opts: &StressOptions) -> Record {
-    let (threads, operations) = cases::shape(case.scenario, &opts.size);
-    let bounds = Bounds {
+    if case.expected == Outcome::NotRun {
+        return not_run(case, opts);
+    }
+    let body = dispatch::body(case.scenario, case.variant, case.flow, opts.size)
+        .expect("every runnable case has a body");
+    check_body(case, body, opts)
+}
+
+/// The record of a case deliberately not run on real threads (a racy design).
+pub fn not_run(case: &Case, opts: &StressOptions) -> Record {
+    let observed = Observed {
+        panic: None,
+        steps: Vec::new(),
+        iterations: 0,
+        seconds: 0.0,
+    };
+    let mut record = run::conclude(case, observed, bounds(case, opts), None);
+    record.outcome = Outcome::NotRun;
+    record.message =
+        Some("never run on real threads: its race would be real undefined behaviour".into());
+    record
+}
+
+fn bounds(case: &Case, opts: &StressOptions) -> Bounds {
+    let (threads, operations) = scenarios::shape(case.scenario, &opts.size);
+    Bounds {
         threads,
         operations,
         preemption_bound: None,
@@ -54,45 +79,17 @@ pub fn check(case: &Case, opts: &StressOptions) -> Record {
         max_iterations: Some(opts.iterations),
         pct_depth: None,
         seed: None,
-    };
-    if case.expected == Outcome::NotRun {
-        let mut record = Record::conclude(
-            case,
-            RunResult {
-                panic: None,
-                steps: Vec::new(),
-                iterations: 0,
-                seconds: 0.0,
-                bounds,
-                schedule: None,
-            },
-        );
-        record.outcome = Outcome::NotRun;
-        record.message =
-            Some("never run on real threads: its race would be real undefined behaviour".into());
-        return record;
     }
-    let body = cases::body(case.scenario, case.variant, case.flow, opts.size)
-        .expect("every runnable case has a body");
-    findings::reset();
+}
+
+/// Runs `body` on real threads within `opts` and labels the record with `case`.
+pub fn check_body(case: &Case, body: Body, opts: &StressOptions) -> Record {
     let start = Instant::now();
-    let mut runs = 0;
-    let result = run_captured(|| {
-        while runs < opts.iterations && start.elapsed() < opts.max_time {
-            runs += 1;
-            findings::set_iteration(runs);
-            body();
+    let (iterations, max_time) = (opts.iterations, opts.max_time);
+    let observed = run::run(body, false, move |exec| {
+        while exec.count() < iterations && start.elapsed() < max_time {
+            exec.run();
         }
     });
-    Record::conclude(
-        case,
-        RunResult {
-            panic: result.err(),
-            steps: Vec::new(),
-            iterations: runs,
-            seconds: start.elapsed().as_secs_f64(),
-            bounds,
-            schedule: None,
-        },
-    )
+    run::conclude(case, observed, bounds(case, opts), None)
 }

@@ -8,14 +8,14 @@
 //! reader can never land between the two sections: the bug needs one preemption.
 
 use swan_credstore::sync::{self, Mutex};
-use swan_credstore::trace;
-use swan_credstore::{Identity, MutableSubject, SubjectCell};
+use swan_credstore::trace::{self, StepKind};
+use swan_credstore::{Design, Identity, MutableSubject, SubjectCell};
 
 /// Every access locked, but the update split in two.
 pub struct ClearThenSet(Mutex<Identity>);
 
 impl SubjectCell for ClearThenSet {
-    const NAME: &'static str = "clear_then_set";
+    const DESIGN: Design = Design::Custom("clear_then_set");
 
     fn new(subject: Identity) -> Self {
         ClearThenSet(Mutex::new(subject))
@@ -28,7 +28,9 @@ impl SubjectCell for ClearThenSet {
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
         let subject = sync::lock(&self.0);
-        trace::step(op, || format!("{owner} subject {}", *subject));
+        trace::step(StepKind::Read, op, || {
+            format!("{owner} subject {}", *subject)
+        });
         f(&subject)
     }
 }
@@ -39,7 +41,7 @@ impl MutableSubject for ClearThenSet {
         {
             let mut current = sync::lock(&self.0);
             *current = Identity::Any;
-            trace::step("set_subject: cleared", || {
+            trace::step(StepKind::Write, "set_subject: cleared", || {
                 format!("{owner} subject := %any")
             });
         }
@@ -47,7 +49,7 @@ impl MutableSubject for ClearThenSet {
         // Critical section 2: store the new one.
         let mut current = sync::lock(&self.0);
         *current = subject.clone();
-        trace::step("set_subject: stored", || {
+        trace::step(StepKind::Write, "set_subject: stored", || {
             format!("{owner} subject := {subject}")
         });
     }

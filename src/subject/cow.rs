@@ -1,9 +1,10 @@
 //! [`CopyOnWrite`]: readers take a snapshot, the setter publishes a new one.
 
+use super::{Design, Variant};
 use super::{MutableSubject, SubjectCell};
 use crate::heap::Tracked;
 use crate::identity::Identity;
-use crate::trace;
+use crate::trace::{self, StepKind};
 
 #[cfg(not(loom))]
 type Slot = arc_swap::ArcSwap<Tracked<Identity>>;
@@ -57,7 +58,7 @@ impl CopyOnWrite {
 }
 
 impl SubjectCell for CopyOnWrite {
-    const NAME: &'static str = "copy_on_write";
+    const DESIGN: Design = Design::Matrix(Variant::CopyOnWrite);
 
     fn new(subject: Identity) -> Self {
         CopyOnWrite {
@@ -84,7 +85,7 @@ impl SubjectCell for CopyOnWrite {
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
         let snap = self.snapshot();
-        trace::step("snapshot subject", || {
+        trace::step(StepKind::Load, "snapshot subject", || {
             format!("{owner} -> {}", snap.label())
         });
         snap.read_traced(op, owner, f)
@@ -94,9 +95,11 @@ impl SubjectCell for CopyOnWrite {
 impl MutableSubject for CopyOnWrite {
     fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let new = Tracked::identity(subject.clone());
-        trace::step("set_subject (copy-on-write): publish", || {
-            format!("{owner} subject := {}", new.label())
-        });
+        trace::step(
+            StepKind::Write,
+            "set_subject (copy-on-write): publish",
+            || (new.tag(), format!("{owner} subject := {}", new.label())),
+        );
         #[cfg(not(loom))]
         let old = self.slot.swap(std::sync::Arc::new(new));
         #[cfg(loom)]
@@ -104,9 +107,11 @@ impl MutableSubject for CopyOnWrite {
             &mut *crate::sync::lock(&self.slot),
             crate::sync::Arc::new(new),
         );
-        trace::step("set_subject (copy-on-write): release old snapshot", || {
-            format!("{owner} subject {}", old.label())
-        });
+        trace::step(
+            StepKind::Free,
+            "set_subject (copy-on-write): release old snapshot",
+            || (old.tag(), format!("{owner} subject {}", old.label())),
+        );
         drop(old);
     }
 }

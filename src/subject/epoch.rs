@@ -1,9 +1,10 @@
 //! [`Epoch`]: the subject behind a `crossbeam_epoch::Atomic`, freed by epoch reclamation.
 
+use super::{Design, Variant};
 use super::{MutableSubject, SubjectCell};
 use crate::heap::Tracked;
 use crate::identity::Identity;
-use crate::trace;
+use crate::trace::{self, AtomicOrdering, StepKind};
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
 use std::sync::atomic::Ordering;
 
@@ -31,7 +32,7 @@ pub struct Epoch {
 }
 
 impl SubjectCell for Epoch {
-    const NAME: &'static str = "epoch";
+    const DESIGN: Design = Design::Matrix(Variant::Epoch);
 
     fn new(subject: Identity) -> Self {
         Epoch {
@@ -59,10 +60,17 @@ impl MutableSubject for Epoch {
         let new = Owned::new(Tracked::identity(subject.clone()));
         let guard = epoch::pin();
         let old = self.ptr.swap(new, Ordering::AcqRel, &guard);
-        trace::step("set_subject (epoch): swap, defer destroy of old", || {
-            // SAFETY: `old` was the live pointer; the guard is pinned.
-            format!("{owner} subject {}", unsafe { old.deref() }.label())
-        });
+        trace::step(
+            StepKind::Atomic {
+                ordering: AtomicOrdering::AcqRel,
+            },
+            "set_subject (epoch): swap, defer destroy of old",
+            || {
+                // SAFETY: `old` was the live pointer; the guard is pinned.
+                let old = unsafe { old.deref() };
+                (old.tag(), format!("{owner} subject {}", old.label()))
+            },
+        );
         // SAFETY: `old` is unlinked; threads that may still read it are pinned, and the
         // destroy runs only after they unpin.
         unsafe { guard.defer_destroy(old) };

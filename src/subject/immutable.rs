@@ -1,6 +1,7 @@
 //! [`Immutable`]: the upstream fix — a subject fixed at creation.
 
 use super::SubjectCell;
+use super::{Design, Variant};
 use crate::heap::Tracked;
 use crate::identity::Identity;
 
@@ -16,7 +17,7 @@ pub struct Immutable {
 }
 
 impl SubjectCell for Immutable {
-    const NAME: &'static str = "immutable";
+    const DESIGN: Design = Design::Matrix(Variant::Immutable);
 
     fn new(subject: Identity) -> Self {
         Immutable {

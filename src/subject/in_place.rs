@@ -1,10 +1,10 @@
 //! [`InPlace`]: strongSwan's pre-fix `pubkey_cert.set_subject()`, racy by design.
 
-use super::{MutableSubject, SubjectCell};
+use super::{Design, MutableSubject, SubjectCell, Variant};
 use crate::heap::Tracked;
 use crate::identity::Identity;
 use crate::sync::UnsafeCell;
-use crate::trace;
+use crate::trace::{self, StepKind};
 
 /// The subject as a plain pointer field, replaced in two unsynchronised steps:
 /// destroy the current identity, then store a clone of the new one
@@ -46,7 +46,7 @@ impl InPlace {
     }
 
     fn load(&self, owner: &dyn std::fmt::Display) -> &Tracked<Identity> {
-        trace::step("load subject pointer", || format!("{owner}.subject"));
+        trace::step(StepKind::Load, "load subject pointer", || field(owner));
         // SAFETY: a read access of the field through the facade.
         let ptr = self.current.with(|p| unsafe { *p });
         // SAFETY: every pointer stored in `current` points into `arena`.
@@ -55,7 +55,7 @@ impl InPlace {
 }
 
 impl SubjectCell for InPlace {
-    const NAME: &'static str = "in_place";
+    const DESIGN: Design = Design::Matrix(Variant::InPlace);
 
     fn new(subject: Identity) -> Self {
         let cell = InPlace {
@@ -81,16 +81,26 @@ impl SubjectCell for InPlace {
 impl MutableSubject for InPlace {
     fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let old = self.load(owner);
-        trace::step("set_subject: destroy old subject", || {
-            format!("{owner} subject {}", old.label())
+        trace::step(StepKind::Free, "set_subject: destroy old subject", || {
+            (old.tag(), format!("{owner} subject {}", old.label()))
         });
         old.retire();
         let new = self.alloc(subject.clone());
-        trace::step("set_subject: store clone", || {
+        trace::step(StepKind::Write, "set_subject: store clone", || {
             // SAFETY: `new` points into the arena.
-            format!("{owner} subject := {}", unsafe { &*new }.label())
+            stored(owner, unsafe { &*new })
         });
         // SAFETY: a write access of the field through the facade.
         self.current.with_mut(|p| unsafe { *p = new });
     }
+}
+
+/// The step text of a pointer load: the cert, and its subject field.
+fn field(owner: &dyn std::fmt::Display) -> (String, String) {
+    (owner.to_string(), format!("{owner}.subject"))
+}
+
+/// The step text of a pointer store: the new identity, and what was stored where.
+fn stored(owner: &dyn std::fmt::Display, new: &Tracked<Identity>) -> (String, String) {
+    (new.tag(), format!("{owner} subject := {}", new.label()))
 }

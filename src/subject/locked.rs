@@ -1,10 +1,11 @@
 //! [`Locked`]: the subject behind a reader-writer lock.
 
+use super::{Design, Variant};
 use super::{MutableSubject, SubjectCell};
 use crate::heap::Tracked;
 use crate::identity::Identity;
 use crate::sync::{self, RwLock};
-use crate::trace;
+use crate::trace::{self, StepKind};
 
 /// The subject behind an `RwLock`: readers hold the read lock for the whole
 /// comparison; the setter frees and replaces under the write lock.
@@ -19,7 +20,7 @@ pub struct Locked {
 }
 
 impl SubjectCell for Locked {
-    const NAME: &'static str = "locked";
+    const DESIGN: Design = Design::Matrix(Variant::Locked);
 
     fn new(subject: Identity) -> Self {
         Locked {
@@ -42,9 +43,11 @@ impl MutableSubject for Locked {
     fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let new = Box::new(Tracked::identity(subject.clone()));
         let mut guard = sync::write(&self.subject);
-        trace::step("set_subject (write-locked): replace", || {
-            format!("{owner} subject {} := {}", guard.label(), new.label())
-        });
+        trace::step(
+            StepKind::Write,
+            "set_subject (write-locked): replace",
+            || format!("{owner} subject {} := {}", guard.label(), new.label()),
+        );
         // Dropping the old box frees (retires) it while the write lock is held.
         *guard = new;
     }

@@ -40,6 +40,36 @@ pub use locked::Locked;
 pub use naive_swap::NaiveSwap;
 
 use crate::identity::Identity;
+pub use swan_credstore_vocab::Variant;
+
+/// Which design a subject cell is: one of the verdict matrix's [`Variant`]s, or a cell
+/// of your own (an exercise's, a user crate's), named for the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Design {
+    /// A design of the matrix.
+    Matrix(Variant),
+    /// A cell from outside the matrix, by its own name (recorded as `variant: custom`,
+    /// `cell: <name>`).
+    Custom(&'static str),
+}
+
+impl Design {
+    /// The matrix variant ([`Variant::Custom`] for a custom cell).
+    pub const fn variant(self) -> Variant {
+        match self {
+            Design::Matrix(v) => v,
+            Design::Custom(_) => Variant::Custom,
+        }
+    }
+
+    /// A custom cell's own name; `None` for a matrix design.
+    pub const fn custom_name(self) -> Option<&'static str> {
+        match self {
+            Design::Matrix(_) => None,
+            Design::Custom(n) => Some(n),
+        }
+    }
+}
 
 /// Storage for a certificate's subject that can be read from many threads.
 ///
@@ -48,8 +78,8 @@ use crate::identity::Identity;
 /// setter) — unless the type is documented as racy, in which case the checkers must
 /// find the violation.
 pub trait SubjectCell: Send + Sync + Sized + 'static {
-    /// The spelling used in the verdict matrix (`in_place`, `locked`, ...).
-    const NAME: &'static str;
+    /// Which design this is (the records' `variant`, and `cell` for a custom one).
+    const DESIGN: Design;
 
     /// A cell holding `subject`.
     fn new(subject: Identity) -> Self;

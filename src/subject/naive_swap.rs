@@ -1,11 +1,12 @@
 //! [`NaiveSwap`]: an atomic pointer swap that frees the old identity at once — a
 //! negative control.
 
+use super::{Design, Variant};
 use super::{MutableSubject, SubjectCell};
 use crate::heap::Tracked;
 use crate::identity::Identity;
 use crate::sync::{AtomicPtr, Ordering};
-use crate::trace;
+use crate::trace::{self, AtomicOrdering, StepKind};
 
 /// The subject as an `AtomicPtr`: the setter swaps in a new identity and frees the old
 /// one immediately.
@@ -36,7 +37,7 @@ impl NaiveSwap {
 }
 
 impl SubjectCell for NaiveSwap {
-    const NAME: &'static str = "naive_swap";
+    const DESIGN: Design = Design::Matrix(Variant::NaiveSwap);
 
     fn new(subject: Identity) -> Self {
         let cell = NaiveSwap {
@@ -54,9 +55,13 @@ impl SubjectCell for NaiveSwap {
         owner: &dyn std::fmt::Display,
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
-        trace::step("load subject pointer (atomic)", || {
-            format!("{owner}.subject")
-        });
+        trace::step(
+            StepKind::Atomic {
+                ordering: AtomicOrdering::Acquire,
+            },
+            "load subject pointer (atomic)",
+            || format!("{owner}.subject"),
+        );
         let p = self.ptr.load(Ordering::Acquire);
         // SAFETY: every pointer stored points into `arena`, which outlives `self`.
         unsafe { &*p }.read_traced(op, owner, f)
@@ -70,8 +75,14 @@ impl MutableSubject for NaiveSwap {
         // SAFETY: both point into `arena`.
         let (old, new) = unsafe { (&*old, &*new) };
         trace::step(
+            StepKind::Free,
             "set_subject (naive swap): swap, then free old at once",
-            || format!("{owner} subject {} := {}", old.label(), new.label()),
+            || {
+                (
+                    old.tag(),
+                    format!("{owner} subject {} := {}", old.label(), new.label()),
+                )
+            },
         );
         old.retire();
     }

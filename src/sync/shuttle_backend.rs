@@ -60,7 +60,7 @@ pub mod thread {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        crate::trace::step("spawn", || name.to_string());
+        crate::trace::step(crate::trace::StepKind::Spawn, "spawn", || name.to_string());
         shuttle::thread::Builder::new()
             .name(name.to_string())
             .spawn(f)

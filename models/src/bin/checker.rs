@@ -7,9 +7,9 @@
 //! builds all four and merges their records.
 
 use clap::{Parser, Subcommand};
-use swan_credstore::Flow;
-use swan_credstore_models::cases::{self, Case, Checker};
-use swan_credstore_models::record::Record;
+use swan_credstore_models::expect::{self, Case};
+use swan_credstore_models::record::{Flow, Record, Scenario, Variant};
+use swan_credstore_models::select::Select;
 
 /// Run verdict-matrix rows and print their records as JSON.
 #[derive(Parser)]
@@ -18,38 +18,10 @@ struct Args {
     command: Option<Command>,
     #[command(flatten)]
     select: Select,
-}
-
-/// Which rows to run, and how.
-#[derive(clap::Args)]
-struct Select {
-    /// Only this scenario.
-    #[arg(long)]
-    scenario: Option<String>,
-    /// Only this variant.
-    #[arg(long)]
-    variant: Option<String>,
-    /// Only this flow (`pre_fix` or `upstream_fix`).
-    #[arg(long)]
-    flow: Option<String>,
-    /// Only this checker (`loom`, `shuttle_pct`, `shuttle_random`, `stress`).
-    #[arg(long)]
-    checker: Option<String>,
-    /// loom preemption bound (default: unbounded; epoch rows 2; or LOOM_MAX_PREEMPTIONS).
-    #[arg(long)]
-    preemption_bound: Option<usize>,
-    /// loom: no preemption bound at all, even for the epoch rows.
-    #[arg(long, conflicts_with = "preemption_bound")]
-    unbounded: bool,
-    /// shuttle: executions per row (default 100; --full: 1000).
-    #[arg(long)]
-    iterations: Option<usize>,
-    /// shuttle: scheduler seed (default 1).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// shuttle: the larger budget.
-    #[arg(long)]
-    full: bool,
+    /// The whole selection as JSON (how `cargo xtask verify` passes it); overrides the
+    /// other selection flags.
+    #[arg(long, hide = true)]
+    select_json: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -58,28 +30,20 @@ enum Command {
     /// timeline) as JSON.
     Replay {
         /// Scenario (`storm`).
-        scenario: String,
+        scenario: Scenario,
         /// Variant (`in_place`, `naive_swap`, ...).
-        variant: String,
+        variant: Variant,
         /// The schedule printed by the failing run, or `@FILE` to read it from a file.
         schedule: String,
         /// Flow of the failing row.
         #[arg(long, default_value = "pre_fix")]
-        flow: String,
+        flow: Flow,
     },
 }
 
 fn fail(msg: String) -> ! {
     eprintln!("error: {msg}");
     std::process::exit(2)
-}
-
-fn parse_flow(f: &str) -> Flow {
-    Flow::parse(f).unwrap_or_else(|| {
-        fail(format!(
-            "unknown flow {f:?}; expected pre_fix or upstream_fix"
-        ))
-    })
 }
 
 fn main() {
@@ -91,43 +55,31 @@ fn main() {
         flow,
     }) = &args.command
     {
-        let record = replay(scenario, variant, &parse_flow(flow), schedule);
+        let record = replay(*scenario, *variant, *flow, schedule);
         println!(
             "{}",
             serde_json::to_string_pretty(&[record]).expect("records serialise")
         );
         return;
     }
-    let s = &args.select;
-    if let Some(f) = &s.flow {
-        parse_flow(f);
-    }
-    if let Some(c) = &s.checker {
-        if Checker::parse(c).is_none() {
-            fail(format!(
-                "unknown checker {c:?}; expected loom, shuttle_pct, shuttle_random or stress"
-            ));
-        }
-    }
-    let selected: Vec<Case> = cases::cases()
+    let s = match &args.select_json {
+        Some(json) => serde_json::from_str(json)
+            .unwrap_or_else(|e| fail(format!("--select-json is not a selection: {e}"))),
+        None => args.select,
+    };
+    let selected: Vec<Case> = expect::cases()
         .into_iter()
-        .filter(cases::runnable_here)
-        .filter(|c| s.scenario.as_deref().is_none_or(|x| x == c.scenario))
-        .filter(|c| s.variant.as_deref().is_none_or(|x| x == c.variant))
-        .filter(|c| s.flow.as_deref().is_none_or(|x| x == c.flow.name()))
-        .filter(|c| s.checker.as_deref().is_none_or(|x| x == c.checker.name()))
+        .filter(expect::runnable_here)
+        .filter(|c| s.case(c))
         .collect();
     let records: Vec<Record> = selected
         .iter()
         .map(|c| {
             eprintln!(
                 "{}: {} × {} × {} ...",
-                c.checker.name(),
-                c.scenario,
-                c.variant,
-                c.flow.name()
+                c.checker, c.scenario, c.variant, c.flow
             );
-            run(c, s)
+            run(c, &s)
         })
         .collect();
     println!(
@@ -138,12 +90,12 @@ fn main() {
 
 #[cfg(loom)]
 fn run(case: &Case, s: &Select) -> Record {
-    use swan_credstore_models::loom_check::{check, LoomOptions};
+    use swan_credstore_models::loom_check::{check, LoomOptions, UNBOUNDED};
     check(
         case,
         &LoomOptions {
             preemption_bound: if s.unbounded {
-                Some(swan_credstore_models::loom_check::UNBOUNDED)
+                Some(UNBOUNDED)
             } else {
                 s.preemption_bound
             },
@@ -175,23 +127,28 @@ fn run(case: &Case, _: &Select) -> Record {
 }
 
 #[cfg(all(shuttle, not(loom)))]
-fn replay(scenario: &str, variant: &str, flow: &Flow, schedule: &str) -> Record {
+fn replay(scenario: Scenario, variant: Variant, flow: Flow, schedule: &str) -> Record {
+    use swan_credstore_models::record::Checker;
     use swan_credstore_models::shuttle_check;
     use swan_credstore_models::storm::StormSize;
-    let case = cases::cases()
+    let case = expect::cases()
         .into_iter()
         .find(|c| {
             c.scenario == scenario
                 && c.variant == variant
-                && c.flow == *flow
+                && c.flow == flow
                 && c.checker == Checker::ShuttlePct
         })
         .unwrap_or_else(|| {
+            let variants: Vec<String> = expect::cases()
+                .iter()
+                .filter(|c| c.checker == Checker::ShuttlePct && c.flow == flow)
+                .map(|c| c.variant.to_string())
+                .collect();
             fail(format!(
-                "no shuttle row {scenario} × {variant} × {}; shuttle rows: scenario {}, variants {}",
-                flow.name(),
-                cases::STORM,
-                cases::VARIANTS.join(", ")
+                "no shuttle row {scenario} × {variant} × {flow}; shuttle rows: scenario {}, variants {} with that flow",
+                Scenario::Storm,
+                variants.join(", ")
             ))
         });
     let schedule = match schedule.strip_prefix('@') {
@@ -203,6 +160,6 @@ fn replay(scenario: &str, variant: &str, flow: &Flow, schedule: &str) -> Record 
 }
 
 #[cfg(not(all(shuttle, not(loom))))]
-fn replay(_: &str, _: &str, _: &Flow, _: &str) -> Record {
+fn replay(_: Scenario, _: Variant, _: Flow, _: &str) -> Record {
     fail("replay needs the shuttle build: RUSTFLAGS=\"--cfg shuttle\" (cargo xtask replay does that)".into())
 }

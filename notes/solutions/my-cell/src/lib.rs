@@ -13,13 +13,13 @@
 //! runs on std, loom and shuttle.
 
 use swan_credstore::sync::{self, Arc, Mutex, RwLock, UnsafeCell};
-use swan_credstore::{Identity, MutableSubject, SubjectCell};
+use swan_credstore::{Design, Identity, MutableSubject, SubjectCell};
 
 /// A correct cell: snapshot under a read lock, replace under the write lock.
 pub struct SnapshotCell(RwLock<Arc<Identity>>);
 
 impl SubjectCell for SnapshotCell {
-    const NAME: &'static str = "my_snapshot";
+    const DESIGN: Design = Design::Custom("my_snapshot");
 
     fn new(subject: Identity) -> Self {
         SnapshotCell(RwLock::new(Arc::new(subject)))
@@ -57,7 +57,7 @@ pub struct HalfLocked {
 unsafe impl Sync for HalfLocked {}
 
 impl SubjectCell for HalfLocked {
-    const NAME: &'static str = "my_half_locked";
+    const DESIGN: Design = Design::Custom("my_half_locked");
 
     fn new(subject: Identity) -> Self {
         HalfLocked {

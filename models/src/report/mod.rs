@@ -7,18 +7,28 @@
 //! review artifact. Wall-clock seconds and the iteration counts of the time-bounded stress
 //! checker go to the timings section only. The test suites check that every row line and
 //! counterexample block of their build is in the committed file.
+//!
+//! The report layer, one module per form:
+//! * [`text`] — the matrix and timelines as plain text;
+//! * [`marks`] — which steps matter and what a row means (by step kind);
+//! * [`mermaid`] — counterexamples as sequence diagrams;
+//! * [`side_by_side`] — the model's counterexample beside a forced real run;
+//! * [`blocks`] — generated blocks spliced into hand-written Markdown.
 
-use crate::record::{Outcome, Record, StepRecord};
-use crate::render;
+pub mod blocks;
+pub mod marks;
+pub mod mermaid;
+pub mod side_by_side;
+pub mod text;
+
+use crate::record::{Outcome, Record};
 use std::fmt::Write;
 
 /// Marks the start of the timings section, which the currency tests ignore.
 pub const TIMINGS_HEADING: &str = "## Timings (not compared by the tests)";
 
-/// Whether a record's iteration count is deterministic (loom and seeded shuttle runs are;
-/// the time-bounded stress runs are not).
 fn deterministic_counts(r: &Record) -> bool {
-    r.checker != "stress"
+    r.checker.deterministic_counts()
 }
 
 /// One matrix row of the deterministic section.
@@ -33,11 +43,11 @@ pub fn row_line(r: &Record) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {}{} | {} | {} | {} |",
         r.scenario,
-        r.variant,
+        text::variant(r),
         r.flow,
         r.checker,
-        r.expected.name(),
-        r.outcome.name(),
+        r.expected,
+        r.outcome,
         if r.as_expected() { "" } else { " ✗" },
         counts(r.interleavings.to_string()),
         counts(r.first_failing.map_or("-".into(), |n| format!("#{n}"))),
@@ -47,7 +57,7 @@ pub fn row_line(r: &Record) -> String {
 
 fn bounds(r: &Record) -> String {
     let b = &r.bounds;
-    let mut s = render::bounds(r);
+    let mut s = text::bounds(r);
     if let Some(d) = b.pct_depth {
         let _ = write!(s, ", PCT depth {d}");
     }
@@ -64,85 +74,27 @@ fn bounds(r: &Record) -> String {
 pub fn title(r: &Record) -> String {
     format!(
         "{} × {} × {} [{}]",
-        r.scenario, r.variant, r.flow, r.checker
+        r.scenario,
+        text::variant(r),
+        r.flow,
+        r.checker
     )
-}
-
-/// Text safe inside a Mermaid message: `;` ends a statement there, so it becomes `,`
-/// first; then `#` becomes Mermaid's entity `#35;` (the other order would turn that
-/// entity's own `;` into `,` and show `cert#35,4`).
-fn mermaid_text(s: &str) -> String {
-    s.replace(';', ",").replace('#', "#35;").replace('\n', " ")
-}
-
-fn participant(name: &str) -> String {
-    name.replace('-', "_")
-}
-
-/// A counterexample as a Mermaid sequence diagram: model threads are participants, each
-/// step is a message from the thread to itself, the flagged steps (the free and the read
-/// of the freed identity, or the racing pair) are highlighted with a note.
-pub fn mermaid(r: &Record) -> String {
-    let steps: &[StepRecord] = r.counterexample.as_deref().unwrap_or(&[]);
-    let flagged = render::flagged(r);
-    let shown = render::shown_steps(r);
-    let mut out = String::from("```mermaid\nsequenceDiagram\n");
-    let mut threads: Vec<&str> = Vec::new();
-    for s in steps {
-        if !threads.contains(&s.thread.as_str()) {
-            threads.push(&s.thread);
-        }
-    }
-    for t in &threads {
-        let _ = writeln!(out, "    participant {} as {}", participant(t), t);
-    }
-    let mut skipped = 0;
-    for s in steps.iter().filter(|s| s.op != "spawn") {
-        if !shown.contains(&s.seq) {
-            skipped += 1;
-            continue;
-        }
-        let p = participant(&s.thread);
-        if skipped > 0 {
-            let _ = writeln!(out, "    Note over {p}: … {skipped} steps omitted");
-            skipped = 0;
-        }
-        let text = mermaid_text(&format!("{}. {}: {}", s.seq, s.op, s.detail));
-        if flagged.contains(&s.seq) {
-            let mark =
-                if s.op.contains("destroy") || s.op.contains("free") || s.op.contains("store") {
-                    "FREE / WRITE"
-                } else if s.op == "USE-AFTER-FREE" {
-                    "USE AFTER FREE"
-                } else {
-                    "READ"
-                };
-            let _ = writeln!(out, "    rect rgb(255, 215, 215)");
-            let _ = writeln!(out, "    {p}->>{p}: {text}");
-            let _ = writeln!(out, "    Note right of {p}: {mark}");
-            let _ = writeln!(out, "    end");
-        } else {
-            let _ = writeln!(out, "    {p}->>{p}: {text}");
-        }
-    }
-    out.push_str("```\n");
-    out
 }
 
 /// The counterexample block of a failing record: heading, Mermaid diagram, text timeline.
 pub fn counterexample_block(r: &Record) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### {}\n", title(r));
-    let _ = writeln!(out, "{}\n", render::meaning(r));
-    if r.counterexample.as_deref().unwrap_or(&[]).is_empty() {
+    let _ = writeln!(out, "{}\n", marks::meaning(r));
+    if r.steps().is_empty() {
         // Real threads record no steps (the recorder is per OS thread and inactive
         // there): there is nothing to draw, only the finding below.
         out.push_str("No diagram: this checker runs real threads, which record no steps; the finding is in the message below.\n");
     } else {
-        out.push_str(&mermaid(r));
+        out.push_str(&mermaid::mermaid(r));
     }
     out.push_str("\n```text\n");
-    let text = render::timeline(r);
+    let text = text::timeline(r);
     if deterministic_counts(r) {
         out.push_str(&text);
     } else {
@@ -225,14 +177,4 @@ pub fn missing_from(committed: &str, records: &[Record]) -> Vec<String> {
         }
     }
     missing
-}
-
-#[cfg(test)]
-mod mermaid_tests {
-    use super::mermaid_text;
-
-    #[test]
-    fn mermaid_text_keeps_hash_entities() {
-        assert_eq!(mermaid_text("cert#4; id#5"), "cert#35;4, id#35;5");
-    }
 }

@@ -1,0 +1,80 @@
+//! From names to code: a [`Scenario`]'s body for any cell, store and flow, and a matrix
+//! [`Variant`]'s cell and store.
+
+use crate::negative::LeakyCow;
+use crate::record::{Flow, Scenario, Variant};
+use crate::scenarios::{self, Reader};
+use crate::storm::{self, StormSize};
+use swan_credstore::indexed_store::{negative::SplitDedup, IndexedStore};
+#[cfg(any(not(loom), crossbeam_loom))]
+use swan_credstore::Epoch;
+use swan_credstore::{
+    CertStore, CopyOnWrite, Immutable, InPlace, LoadFn, Locked, NaiveSwap, SubjectCell, Vici,
+};
+
+/// A scenario body, ready to hand to a checker.
+pub type Body = Box<dyn Fn() + Send + Sync + 'static>;
+
+/// The body of `scenario` for any subject cell `C`, store `S` and load flow `load` (for
+/// example `Vici::<MyCell>::load_conn_pre_fix`). `size` is used by the storm only.
+pub fn body_for<C: SubjectCell, S: CertStore<C>>(
+    scenario: Scenario,
+    load: LoadFn<C, S>,
+    size: StormSize,
+) -> Body {
+    match scenario {
+        Scenario::ReloadVsLookup => {
+            Box::new(move || scenarios::reload_vs_reader(load, Reader::IkeLookup))
+        }
+        Scenario::ReloadVsListCerts => {
+            Box::new(move || scenarios::reload_vs_reader(load, Reader::ListCerts))
+        }
+        Scenario::ConcurrentReloads => Box::new(move || scenarios::concurrent_reloads(load)),
+        Scenario::ReloadVsClear => Box::new(move || scenarios::reload_vs_clear(load)),
+        Scenario::Storm => Box::new(move || storm::storm(load, size)),
+    }
+}
+
+/// The runnable body of a scenario for a matrix design and flow, or `None` if the design
+/// cannot run that flow (an immutable subject has no `set_subject`), is not a matrix
+/// design, or does not exist in this build (epoch under plain loom).
+pub fn body(scenario: Scenario, variant: Variant, flow: Flow, size: StormSize) -> Option<Body> {
+    macro_rules! mutable {
+        ($cell:ty) => {
+            Some(match flow {
+                Flow::PreFix => {
+                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_pre_fix, size)
+                }
+                Flow::UpstreamFix => {
+                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_upstream_fix, size)
+                }
+            })
+        };
+    }
+    macro_rules! fixed {
+        ($store:ty) => {
+            (flow == Flow::UpstreamFix).then(|| {
+                body_for(
+                    scenario,
+                    Vici::<Immutable, $store>::load_conn_upstream_fix,
+                    size,
+                )
+            })
+        };
+    }
+    match variant {
+        Variant::InPlace => mutable!(InPlace),
+        Variant::Locked => mutable!(Locked),
+        Variant::CopyOnWrite => mutable!(CopyOnWrite),
+        #[cfg(any(not(loom), crossbeam_loom))]
+        Variant::Epoch => mutable!(Epoch),
+        #[cfg(all(loom, not(crossbeam_loom)))]
+        Variant::Epoch => None,
+        Variant::NaiveSwap => mutable!(NaiveSwap),
+        Variant::LeakyCow => mutable!(LeakyCow),
+        Variant::Immutable => fixed!(swan_credstore::CredentialStore<Immutable>),
+        Variant::IndexedStore => fixed!(IndexedStore<Immutable>),
+        Variant::SplitDedup => fixed!(SplitDedup<Immutable>),
+        Variant::Custom => None,
+    }
+}

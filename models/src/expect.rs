@@ -1,0 +1,207 @@
+//! The verdict matrix: which scenario runs with which design, flow and checker, and the
+//! outcome each combination must have — as a table of rules, each with its reason.
+
+use crate::record::{Checker, Flow, Outcome, Scenario, Variant};
+
+/// One cell of the matrix, as a checker runs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Case {
+    /// Scenario.
+    pub scenario: Scenario,
+    /// Design ([`Variant::Custom`] for a cell from outside the matrix).
+    pub variant: Variant,
+    /// A custom cell's own name (`None` for the matrix's designs).
+    pub cell: Option<&'static str>,
+    /// Load flow.
+    pub flow: Flow,
+    /// The checker that runs it.
+    pub checker: Checker,
+    /// The outcome this combination must have.
+    pub expected: Outcome,
+}
+
+/// A rule of the expectation table. A field that lists nothing matches everything;
+/// the first rule that matches a combination decides it.
+pub struct Rule {
+    /// Designs it applies to.
+    pub variants: &'static [Variant],
+    /// Flows it applies to.
+    pub flows: &'static [Flow],
+    /// Scenarios it applies to.
+    pub scenarios: &'static [Scenario],
+    /// Checkers it applies to.
+    pub checkers: &'static [Checker],
+    /// The expected outcome, or `None`: the combination is not run.
+    pub expected: Option<Outcome>,
+    /// Why, in one sentence.
+    pub why: &'static str,
+}
+
+const RACY: &[Variant] = &[Variant::InPlace, Variant::NaiveSwap];
+const ANY_V: &[Variant] = &[];
+const ANY_F: &[Flow] = &[];
+const ANY_S: &[Scenario] = &[];
+const ANY_C: &[Checker] = &[];
+
+/// The expectation table, first match wins.
+pub const RULES: &[Rule] = &[
+    Rule {
+        variants: &[Variant::Immutable, Variant::IndexedStore],
+        flows: &[Flow::PreFix],
+        scenarios: ANY_S,
+        checkers: ANY_C,
+        expected: None,
+        why: "an immutable subject has no set_subject, which the pre-fix flow calls",
+    },
+    Rule {
+        variants: &[Variant::SplitDedup],
+        flows: &[Flow::UpstreamFix],
+        scenarios: &[Scenario::ConcurrentReloads],
+        checkers: &[Checker::Loom],
+        expected: Some(Outcome::Duplicates),
+        why: "two adds of equal certs can both miss under the read lock and both insert",
+    },
+    Rule {
+        variants: &[Variant::SplitDedup],
+        flows: ANY_F,
+        scenarios: ANY_S,
+        checkers: ANY_C,
+        expected: None,
+        why: "a negative control for the indexed store's dedup; elsewhere it is that store",
+    },
+    Rule {
+        variants: &[Variant::LeakyCow],
+        flows: &[Flow::PreFix],
+        scenarios: &[Scenario::ReloadVsClear],
+        checkers: ANY_C,
+        expected: Some(Outcome::Leak),
+        why: "it never releases the snapshot it replaces: the leak check must catch it",
+    },
+    Rule {
+        variants: &[Variant::LeakyCow],
+        flows: ANY_F,
+        scenarios: ANY_S,
+        checkers: ANY_C,
+        expected: None,
+        why: "a negative control for the leak check of reload_vs_clear only",
+    },
+    Rule {
+        variants: RACY,
+        flows: ANY_F,
+        scenarios: ANY_S,
+        checkers: &[Checker::Stress],
+        expected: Some(Outcome::NotRun),
+        why: "on real threads its race would be real undefined behaviour",
+    },
+    Rule {
+        variants: ANY_V,
+        flows: &[Flow::UpstreamFix],
+        scenarios: ANY_S,
+        checkers: ANY_C,
+        expected: Some(Outcome::Pass),
+        why: "the upstream flow never mutates a shared cert and always dedups",
+    },
+    Rule {
+        variants: ANY_V,
+        flows: &[Flow::PreFix],
+        scenarios: &[Scenario::ReloadVsClear],
+        checkers: ANY_C,
+        expected: Some(Outcome::Pass),
+        why: "clear-creds only drops references and reads no subject",
+    },
+    Rule {
+        variants: RACY,
+        flows: &[Flow::PreFix],
+        scenarios: ANY_S,
+        checkers: ANY_C,
+        expected: Some(Outcome::Race),
+        why: "set_subject frees the identity readers (lookup, list-certs, another reload's dedup) may hold",
+    },
+    Rule {
+        variants: ANY_V,
+        flows: &[Flow::PreFix],
+        scenarios: &[Scenario::ConcurrentReloads, Scenario::Storm],
+        checkers: ANY_C,
+        expected: Some(Outcome::Duplicates),
+        why: "a cert stored under its key id and then given the id equals nothing on the next load",
+    },
+    Rule {
+        variants: ANY_V,
+        flows: ANY_F,
+        scenarios: ANY_S,
+        checkers: ANY_C,
+        expected: Some(Outcome::Pass),
+        why: "a single reload against a reader stores nothing twice, and the design does not race",
+    },
+];
+
+fn any_or<T: PartialEq>(set: &[T], x: T) -> bool {
+    set.is_empty() || set.contains(&x)
+}
+
+/// The rule that decides a combination.
+pub fn rule(scenario: Scenario, variant: Variant, flow: Flow, checker: Checker) -> &'static Rule {
+    RULES
+        .iter()
+        .find(|r| {
+            any_or(r.variants, variant)
+                && any_or(r.flows, flow)
+                && any_or(r.scenarios, scenario)
+                && any_or(r.checkers, checker)
+        })
+        .expect("the last rule matches everything")
+}
+
+/// The expected outcome, or `None` when the combination is not run.
+pub fn expected(
+    scenario: Scenario,
+    variant: Variant,
+    flow: Flow,
+    checker: Checker,
+) -> Option<Outcome> {
+    rule(scenario, variant, flow, checker).expected
+}
+
+/// The scenarios a checker runs: loom the small ones, the others the storm.
+pub fn scenarios_of(checker: Checker) -> &'static [Scenario] {
+    match checker {
+        Checker::Loom => &Scenario::LOOM,
+        _ => &[Scenario::Storm],
+    }
+}
+
+/// Every combination the project checks, for every model checker, in matrix order.
+pub fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for checker in Checker::MODEL {
+        for &scenario in scenarios_of(checker) {
+            for variant in Variant::MATRIX {
+                for flow in Flow::ALL {
+                    if let Some(expected) = expected(scenario, variant, flow, checker) {
+                        out.push(Case {
+                            scenario,
+                            variant,
+                            cell: None,
+                            flow,
+                            checker,
+                            expected,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether this build can run `case`: loom rows need `--cfg loom` (epoch rows need
+/// `--cfg crossbeam_loom` too, and are the only rows of that build), shuttle rows need
+/// `--cfg shuttle`, stress rows the plain std build.
+pub fn runnable_here(case: &Case) -> bool {
+    match case.checker {
+        Checker::Loom => cfg!(loom) && (case.variant == Variant::Epoch) == cfg!(crossbeam_loom),
+        Checker::ShuttlePct | Checker::ShuttleRandom => cfg!(shuttle) && !cfg!(loom),
+        Checker::Stress => !cfg!(loom) && !cfg!(shuttle),
+        _ => false,
+    }
+}

@@ -1,0 +1,151 @@
+//! Which steps of a counterexample matter, and what a row means — chosen by the steps'
+//! kinds and the checker's own report, never by the text of a step.
+
+use super::text::thread_names;
+use crate::record::{Checker, Outcome, Record, StepKind, StepRecord};
+
+/// The accesses loom's causality-violation report names: `(is_write, thread index)` for
+/// each `read: thread #N` / `write: thread #N` line (loom's `thread #0` is the model's
+/// main thread, `thread #N` its N-th spawned thread).
+pub fn loom_accesses(message: &str) -> Vec<(bool, usize)> {
+    message
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let (write, rest) = if let Some(r) = l.strip_prefix("write: thread #") {
+                (true, r)
+            } else if let Some(r) = l.strip_prefix("read: thread #") {
+                (false, r)
+            } else {
+                return None;
+            };
+            let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            n.parse().ok().map(|n| (write, n))
+        })
+        .collect()
+}
+
+fn last_of(
+    steps: &[StepRecord],
+    thread: &str,
+    before: usize,
+    f: impl Fn(StepKind) -> bool,
+) -> Option<usize> {
+    steps
+        .iter()
+        .rev()
+        .find(|s| s.seq < before && s.thread == thread && f(s.kind))
+        .map(|s| s.seq)
+}
+
+/// The steps a reviewer should look at:
+/// * a loom causality violation: for each access loom names, the last step of that
+///   thread of the same sort (a write or free for `write:`, a load or read for `read:`);
+/// * the use-after-free oracle: the free of the object read, the reader's last read
+///   before it, and the oracle's step;
+/// * duplicates: where each object entered the store, and where a reload's config was
+///   dropped for an equal stored one;
+/// * a forced real-daemon run: the free and the reader's load and read of the freed
+///   block (a race), or every subject load it checked live (a pass);
+/// * anything else: the last step.
+pub fn flagged(r: &Record) -> Vec<usize> {
+    let steps = r.steps();
+    let names = thread_names(steps);
+    let msg = r.message.as_deref().unwrap_or("");
+    let end = steps.len() + 1;
+    let mut out: Vec<usize> = Vec::new();
+    let kinds = |f: &dyn Fn(StepKind) -> bool| -> Vec<usize> {
+        steps.iter().filter(|s| f(s.kind)).map(|s| s.seq).collect()
+    };
+    match (r.checker, r.outcome) {
+        (Checker::RealReplay, Outcome::Pass) => return kinds(&|k| k == StepKind::Load),
+        (Checker::RealReplay, Outcome::Race) => {
+            return kinds(&|k| matches!(k, StepKind::Free | StepKind::Load | StepKind::Read))
+        }
+        _ => {}
+    }
+    for (write, n) in loom_accesses(msg) {
+        if let Some(name) = names.get(n) {
+            let pick = if write {
+                last_of(steps, name, end, StepKind::is_write)
+            } else {
+                last_of(steps, name, end, StepKind::is_read)
+            };
+            out.extend(pick);
+        }
+    }
+    if let Some(uaf) = steps.iter().find(|s| s.kind == StepKind::UseAfterFree) {
+        out.extend(
+            steps
+                .iter()
+                .find(|s| s.seq < uaf.seq && s.kind == StepKind::Free && s.object == uaf.object)
+                .map(|s| s.seq),
+        );
+        out.extend(last_of(steps, &uaf.thread, uaf.seq, StepKind::is_read));
+        out.push(uaf.seq);
+    }
+    if r.outcome == Outcome::Duplicates {
+        out.extend(kinds(&|k| {
+            matches!(k, StepKind::Insert | StepKind::Merge { replaced: false })
+        }));
+    }
+    if out.is_empty() {
+        out.extend(steps.last().map(|s| s.seq));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The label a flagged step gets in a diagram, by its kind.
+pub fn mark(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Free => "FREE",
+        StepKind::Write => "WRITE",
+        StepKind::Load | StepKind::Read | StepKind::Atomic { .. } => "READ",
+        StepKind::UseAfterFree => "USE AFTER FREE",
+        StepKind::Insert => "NEW OBJECT STORED",
+        StepKind::Merge { replaced: false } => "NEW CONFIG DROPPED, STORED CERT KEPT",
+        StepKind::Duplicates => "DUPLICATES",
+        _ => "SEE HERE",
+    }
+}
+
+/// One sentence saying what the failure means for strongSwan: exactly what the row's
+/// checker observed, no more.
+pub fn meaning(r: &Record) -> &'static str {
+    let msg = r.message.as_deref().unwrap_or("");
+    match (r.checker, r.outcome) {
+        (Checker::RealReplay, Outcome::Race) => {
+            "gdb held charon's reloading thread inside set_subject after it freed the old identity \
+             and before it stored the new pointer; the reader thread (list-certs or IKE_AUTH's \
+             lookup) loaded the freed address from the shared cert and read the freed block (a \
+             use-after-free in stock charon)"
+        }
+        (Checker::RealReplay, Outcome::Pass) => {
+            "gdb held charon's reloading thread after the store's add_cert_ref; every identity the \
+             reader thread (list-certs or IKE_AUTH's lookup) loaded was live"
+        }
+        (Checker::RealHelgrind, Outcome::Race) => {
+            "helgrind reported a write of the subject pointer in set_subject and a read of it from \
+             list-certs that no lock it saw orders (a data race on the pointer; helgrind does not \
+             report the free, so this row alone shows no dereference of a freed identity)"
+        }
+        (_, Outcome::Race) if msg.contains("Causality violation") => {
+            "loom found two accesses to the same subject, one a write, that no lock or atomic orders: \
+             on a real machine they can overlap, so the reader can dereference an identity that \
+             set_subject is freeing or has freed (a use-after-free in charon)"
+        }
+        (_, Outcome::Race) if msg.contains(swan_credstore::heap::UAF) => {
+            "a reader dereferenced an identity after set_subject had freed it (a use-after-free in charon)"
+        }
+        (_, Outcome::Race) => "a reader observed a subject that was never stored (a torn read)",
+        (_, Outcome::Duplicates) => {
+            "the store holds equal certificate objects more than once: the leak, one more object per \
+             key per reload, hidden from list-certs because it merges equal entries"
+        }
+        (_, Outcome::Leak) => "an object was still allocated when the scenario ended",
+        (_, Outcome::Pass | Outcome::NotRun) => "",
+        (_, Outcome::Error) => "the run failed for a reason the project does not expect (see message)",
+    }
+}

@@ -1,0 +1,136 @@
+//! The one run loop every checker shares, and how a run becomes a [`Record`].
+//!
+//! A checker (loom, shuttle, the stress loop) only decides *which* executions to run; the
+//! loop around them is the same for all: forget earlier findings, count executions with a
+//! `std` counter the checker does not see, start a fresh step recording per execution,
+//! time the run, capture the failure a checker reports by panicking, and conclude.
+
+use crate::capture::run_captured;
+use crate::dispatch::Body;
+use crate::expect::Case;
+use crate::findings;
+use crate::record::{Bounds, Outcome, Record, StepRecord};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use swan_credstore::trace;
+
+/// One execution of a scenario body, as a checker calls it: counts itself, tells the
+/// findings which execution this is, and starts a recording if asked to.
+pub struct Execution {
+    count: AtomicU64,
+    record: bool,
+    body: Body,
+}
+
+impl Execution {
+    /// Runs the body once.
+    pub fn run(&self) {
+        let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        findings::set_iteration(n);
+        if self.record {
+            trace::start();
+        }
+        (self.body)();
+    }
+
+    /// Executions run so far.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
+/// What a checker observed, before it becomes a [`Record`].
+#[derive(Debug)]
+pub struct Observed {
+    /// The first failure message, if an execution failed (a race, a leak, an error).
+    pub panic: Option<String>,
+    /// The steps of the last (for a failure: the failing) execution.
+    pub steps: Vec<trace::Step>,
+    /// Executions run.
+    pub iterations: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Runs `body` under a checker. `drive` is the checker: it calls
+/// [`Execution::run`] once per execution it explores (from any closure it likes, such as
+/// loom's model closure) and reports a failure by panicking. `record` turns on the step
+/// recorder for every execution (counterexample timelines need it; it must not change
+/// what the checker explores, which `tests/recorder_invisible.rs` checks).
+pub fn run(body: Body, record: bool, drive: impl FnOnce(Arc<Execution>)) -> Observed {
+    let exec = Arc::new(Execution {
+        count: AtomicU64::new(0),
+        record,
+        body,
+    });
+    findings::reset();
+    let start = Instant::now();
+    let ex = exec.clone();
+    let result = run_captured(move || drive(ex));
+    Observed {
+        panic: result.err(),
+        steps: trace::finish(),
+        iterations: exec.count(),
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// Classifies a failure message from a checker run.
+///
+/// * loom's `Causality violation` (unordered accesses to a tracked cell), the model's
+///   `use-after-free` oracle and a scenario's `torn read:` are a [`Outcome::Race`];
+/// * a scenario's `duplicates:` is [`Outcome::Duplicates`];
+/// * loom's `Arc leaked` / `Allocation leaked` and a scenario's `leak:` are
+///   [`Outcome::Leak`];
+/// * anything else — a bug in a scenario, a loom limit exceeded — is
+///   [`Outcome::Error`], never one of the expected classes.
+pub fn classify(message: &str) -> Outcome {
+    let has = |s: &str| message.contains(s);
+    if has("Causality violation") || has(swan_credstore::heap::UAF) || has("torn read:") {
+        Outcome::Race
+    } else if has("duplicates:") {
+        Outcome::Duplicates
+    } else if has("Arc leaked") || has("Allocation leaked") || has("leak:") {
+        Outcome::Leak
+    } else {
+        Outcome::Error
+    }
+}
+
+/// Concludes a run of `case`: a failure wins; otherwise the first soft finding
+/// ([`crate::findings`]) makes it `duplicates`; otherwise it passed. `schedule` (a
+/// shuttle failure's) is kept for a failure only.
+pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<String>) -> Record {
+    let (outcome, message, first_failing, counterexample) = match run.panic {
+        Some(msg) => {
+            let steps = run.steps.into_iter().map(StepRecord::from).collect();
+            (classify(&msg), Some(msg), Some(run.iterations), Some(steps))
+        }
+        None => match findings::first() {
+            Some(f) => (
+                Outcome::Duplicates,
+                Some(f.message),
+                Some(f.iteration),
+                Some(f.steps),
+            ),
+            None => (Outcome::Pass, None, None, None),
+        },
+    };
+    Record {
+        scenario: case.scenario,
+        variant: case.variant,
+        cell: case.cell.map(str::to_string),
+        flow: case.flow,
+        checker: case.checker,
+        expected: case.expected,
+        outcome,
+        message,
+        interleavings: run.iterations,
+        first_failing,
+        seconds: run.seconds,
+        bounds,
+        counterexample,
+        schedule: schedule.filter(|_| outcome != Outcome::Pass),
+    }
+}
