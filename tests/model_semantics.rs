@@ -207,7 +207,8 @@ fn oracle_reports_a_read_after_free() {
 
 #[test]
 fn failure_messages_are_classified_by_cause_not_by_panicking() {
-    use swan_credstore_models::record::{classify, Outcome};
+    use swan_credstore_models::record::Outcome;
+    use swan_credstore_models::run::classify;
     assert_eq!(
         classify("Causality violation: Concurrent read and write accesses."),
         Outcome::Race

@@ -271,7 +271,7 @@ fn differential(work: &Work, name: &str, file: &Path, steps: &[Step], report: &m
             stored, counts.stored_objects,
             "{label} {name}, step {i} ({step:?}, {reloads} reloads): charon stores {stored} raw keys, \
              the model's {} flow predicts {}\n{report}",
-            flow.name(), counts.stored_objects
+            flow, counts.stored_objects
         );
         assert_eq!(
             scan.list_nodes, counts.list_nodes,
@@ -301,7 +301,7 @@ fn scenarios_against(release: Release) -> String {
         "{} ({}), model flow {}:\n",
         release.label(),
         versions.replace('\n', "; "),
-        release.flow().name()
+        release.flow()
     );
     report.push_str(
         "scenario         step op     reloads charon_stored charon_nodes charon_live model_pre_fix model_upstream_fix model_nodes charon_listed model_listed\n",

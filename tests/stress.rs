@@ -31,7 +31,7 @@ fn stress_rows_have_their_expected_outcomes() {
             r.as_expected(),
             "{} × {}: {:?} {:?}",
             case.variant,
-            case.flow.name(),
+            case.flow,
             r.outcome,
             r.message
         );

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use swan_credstore::Flow;
+use swan_credstore_models::record::Variant;
 
 /// The charon executable (inside the root for trixie).
 pub const CHARON: &str = "/usr/lib/ipsec/charon";
@@ -69,10 +70,10 @@ impl Release {
     }
 
     /// The model's subject-cell variant for this daemon.
-    pub fn variant(self) -> &'static str {
+    pub fn variant(self) -> Variant {
         match self {
-            Release::Bookworm => "in_place",
-            Release::Trixie => "immutable",
+            Release::Bookworm => Variant::InPlace,
+            Release::Trixie => Variant::Immutable,
         }
     }
 

@@ -19,12 +19,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use swan_credstore::swanctl::Config;
-use swan_credstore_models::record::{Bounds, Outcome, Record, StepRecord};
+use swan_credstore_models::record::{
+    Bounds, Checker, Outcome, Record, Scenario, StepKind, StepRecord,
+};
 
 /// The model scenario the real run corresponds to.
-pub const SCENARIO: &str = "reload_vs_list_certs";
+pub const SCENARIO: Scenario = Scenario::ReloadVsListCerts;
 /// The checker name of the real rows.
-pub const CHECKER: &str = "real_helgrind";
+pub const CHECKER: Checker = Checker::RealHelgrind;
 
 /// Bounds of one run.
 #[derive(Clone, Copy, Debug)]
@@ -270,15 +272,25 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
                         format!("{} — {rs}", rd.text),
                     );
                     // Order as helgrind saw them: the previous access first.
-                    if wfirst && !rfirst {
+                    let swapped = wfirst && !rfirst;
+                    if swapped {
                         std::mem::swap(&mut a, &mut b);
                     }
                     for (i, (thread, op, detail)) in [a, b].into_iter().enumerate() {
                         steps.push(StepRecord {
                             seq: i + 1,
                             thread,
+                            kind: if i == 0 && !swapped {
+                                StepKind::Write
+                            } else if i == 1 && swapped {
+                                StepKind::Write
+                            } else {
+                                StepKind::Load
+                            },
                             op,
+                            object: None,
                             detail,
+                            at: None,
                         });
                     }
                     address = block;
@@ -318,10 +330,11 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
         ),
     };
     let record = Record {
-        scenario: SCENARIO.into(),
-        variant: release.variant().into(),
-        flow: release.flow().name().into(),
-        checker: CHECKER.into(),
+        scenario: SCENARIO,
+        variant: release.variant(),
+        cell: None,
+        flow: release.flow(),
+        checker: CHECKER,
         expected,
         outcome,
         message: Some(message),

@@ -69,16 +69,8 @@ pub fn run(args: &BenchArgs) -> Result<bool, String> {
 }
 
 fn replace_block(text: &str, name: &str, body: &str) -> Result<String, String> {
-    let open = format!("<!-- generated:{name} -->");
-    let close = format!("<!-- /generated:{name} -->");
-    let a = text
-        .find(&open)
-        .ok_or_else(|| format!("notes/performance.md lacks {open}"))?;
-    let b = text[a..]
-        .find(&close)
-        .map(|i| a + i)
-        .ok_or_else(|| format!("notes/performance.md lacks {close}"))?;
-    Ok(format!("{}{open}\n{}{}", &text[..a], body, &text[b..]))
+    swan_credstore_models::report::blocks::splice(text, name, body)
+        .map_err(|e| format!("notes/performance.md: {e}"))
 }
 
 fn collect(dir: &Path) -> Result<Results, String> {

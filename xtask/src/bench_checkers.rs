@@ -10,10 +10,12 @@
 //! Writes `target/reports/checkers.md` and `checkers.json`, and prints the tables.
 
 use crate::cargo::{root, Build, CROSSBEAM_LOOM, LOOM, SHUTTLE};
-use crate::verify::checker_with_env;
+use crate::runner;
 use serde::Serialize;
 use std::fmt::Write;
-use swan_credstore_models::record::{Outcome, Record};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, Variant};
+use swan_credstore_models::report::blocks;
+use swan_credstore_models::select::Select;
 
 /// Options of `bench-checkers`.
 #[derive(clap::Args)]
@@ -32,11 +34,11 @@ pub struct BenchCheckersArgs {
 /// One loom measurement.
 #[derive(Serialize)]
 struct LoomCost {
-    scenario: String,
-    variant: String,
-    flow: String,
+    scenario: Scenario,
+    variant: Variant,
+    flow: Flow,
     preemption_bound: Option<usize>,
-    outcome: String,
+    outcome: Outcome,
     interleavings: u64,
     seconds: f64,
     capped: bool,
@@ -45,8 +47,8 @@ struct LoomCost {
 /// First-failure statistics of one racy design under one scheduler.
 #[derive(Serialize)]
 struct ShuttleCost {
-    variant: String,
-    checker: String,
+    variant: Variant,
+    checker: Checker,
     seeds: u64,
     budget: u64,
     median_first_failure: Option<u64>,
@@ -65,24 +67,25 @@ struct Report {
 fn loom_costs(build: Build, cap: u64) -> Result<Vec<LoomCost>, String> {
     let mut out = Vec::new();
     for bound in [Some(1), Some(2), Some(3), None] {
-        let mut args = vec!["--checker".to_string(), "loom".to_string()];
         // The epoch rows default to a bound of 2; "unbounded" must say so explicitly.
-        match bound {
-            Some(b) => args.extend(["--preemption-bound".to_string(), b.to_string()]),
-            None => args.push("--unbounded".to_string()),
-        }
+        let select = Select {
+            checker: Some(Checker::Loom),
+            preemption_bound: bound,
+            unbounded: bound.is_none(),
+            ..Select::default()
+        };
         let env = [
             ("LOOM_MAX_DURATION", cap.to_string()),
             ("LOOM_CHECKPOINT_INTERVAL", "1000".to_string()),
         ];
-        for r in checker_with_env(build, &args, &env)? {
+        for r in runner::rows_with_env(build, &select, &env)? {
             let capped = r.seconds >= cap as f64;
             out.push(LoomCost {
                 scenario: r.scenario,
                 variant: r.variant,
                 flow: r.flow,
                 preemption_bound: bound,
-                outcome: r.outcome.name().to_string(),
+                outcome: r.outcome,
                 interleavings: r.interleavings,
                 seconds: r.seconds,
                 capped,
@@ -102,25 +105,19 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
 
 fn shuttle_costs(seeds: u64) -> Result<Vec<ShuttleCost>, String> {
     let mut out = Vec::new();
-    for variant in ["in_place", "naive_swap"] {
-        for checker in ["shuttle_pct", "shuttle_random"] {
+    for variant in [Variant::InPlace, Variant::NaiveSwap] {
+        for checker in [Checker::ShuttlePct, Checker::ShuttleRandom] {
             let mut first = Vec::new();
             let mut budget = 0;
             for seed in 1..=seeds {
-                let args: Vec<String> = [
-                    "--checker",
-                    checker,
-                    "--variant",
-                    variant,
-                    "--flow",
-                    "pre_fix",
-                    "--seed",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .chain([seed.to_string()])
-                .collect();
-                let records: Vec<Record> = checker_with_env(SHUTTLE, &args, &[])?;
+                let select = Select {
+                    checker: Some(checker),
+                    variant: Some(variant),
+                    flow: Some(Flow::PreFix),
+                    seed: Some(seed),
+                    ..Select::default()
+                };
+                let records: Vec<Record> = runner::rows(SHUTTLE, &select)?;
                 let r = records.first().ok_or("no shuttle record")?;
                 budget = r.bounds.max_iterations.unwrap_or(0);
                 first.push(
@@ -132,8 +129,8 @@ fn shuttle_costs(seeds: u64) -> Result<Vec<ShuttleCost>, String> {
             let mut found: Vec<u64> = first.iter().flatten().copied().collect();
             found.sort_unstable();
             out.push(ShuttleCost {
-                variant: variant.to_string(),
-                checker: checker.to_string(),
+                variant,
+                checker,
                 seeds,
                 budget,
                 median_first_failure: percentile(&found, 0.5),
@@ -157,9 +154,9 @@ fn markdown(r: &Report) -> String {
         r.cap_seconds
     );
     out.push_str("| scenario | variant | flow | outcome (unbounded or largest bound) | ≤1 | ≤2 | ≤3 | unbounded |\n|---|---|---|---|---|---|---|---|\n");
-    let mut keys: Vec<(&str, &str, &str)> = Vec::new();
+    let mut keys: Vec<(Scenario, Variant, Flow)> = Vec::new();
     for c in &r.loom {
-        let k = (c.scenario.as_str(), c.variant.as_str(), c.flow.as_str());
+        let k = (c.scenario, c.variant, c.flow);
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -185,7 +182,7 @@ fn markdown(r: &Report) -> String {
             .iter()
             .rev()
             .find(|c| c.scenario == s && c.variant == v && c.flow == f && !c.capped)
-            .map_or("capped", |c| c.outcome.as_str());
+            .map_or("capped".to_string(), |c| c.outcome.to_string());
         let _ = writeln!(
             out,
             "| {s} | {v} | {f} | {outcome} | {} | {} | {} | {} |",
@@ -220,13 +217,6 @@ fn update_performance_md(md: &str) -> Result<(), String> {
     let path = root().join("notes").join("performance.md");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let (begin, end) = (
-        "<!-- generated:checkers -->",
-        "<!-- /generated:checkers -->",
-    );
-    let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
-        return Err(format!("{} has no checkers block", path.display()));
-    };
     let body: String = md
         .lines()
         .skip_while(|l| !l.starts_with("## "))
@@ -238,7 +228,8 @@ fn update_performance_md(md: &str) -> Result<(), String> {
             }
         })
         .collect();
-    let new = format!("{}{begin}\n{body}{}", &text[..b], &text[e..]);
+    let new =
+        blocks::splice(&text, "checkers", &body).map_err(|e| format!("{}: {e}", path.display()))?;
     std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 

@@ -53,7 +53,7 @@ const RSA_2048: &[u8] = include_bytes!("../../tests/data/keys/rsa.pub.der");
 #[derive(Clone, Debug, Serialize)]
 pub struct Series {
     /// Flow name (`pre_fix` / `upstream_fix`).
-    pub flow: &'static str,
+    pub flow: Flow,
     /// Raw keys in the connection.
     pub keys: usize,
     /// Key type.
@@ -148,7 +148,7 @@ fn run_series(
     let (first, last) = (points[0], *points.last().expect("at least one point"));
     let dn = (last.reloads - first.reloads).max(1) as f64;
     Series {
-        flow: flow.name(),
+        flow,
         keys: ders.len(),
         key_type,
         id,
@@ -207,7 +207,7 @@ pub fn run(args: &LeakArgs) -> Result<bool, String> {
     let mut verdicts = String::new();
     for s in &all {
         let verdict = match (s.flow, s.id, s.clear_every) {
-            ("upstream_fix", _, _) | (_, false, _) => {
+            (Flow::UpstreamFix, _, _) | (_, false, _) => {
                 if s.flat {
                     "flat, as expected".to_string()
                 } else {
@@ -335,7 +335,7 @@ fn plot(all: &[Series], path: &std::path::Path) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         for (i, s) in chosen.iter().enumerate() {
             let shade = (40 + 30 * (i % 7)) as u8;
-            let colour = if s.flow == "pre_fix" {
+            let colour = if s.flow == Flow::PreFix {
                 RGBColor(220, shade, shade)
             } else {
                 RGBColor(shade, shade, 220)

@@ -28,6 +28,7 @@ mod leak;
 mod predict;
 mod real;
 mod report;
+mod runner;
 mod testcmd;
 mod verify;
 

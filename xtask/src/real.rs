@@ -7,11 +7,13 @@
 //!   `real_helgrind`): statistical, reported as a hit rate over fresh daemons.
 
 use crate::cargo::LOOM;
+use crate::runner;
 use swan_charon::daemon::Release;
 use swan_charon::race::{self, Limits};
 use swan_charon::replay;
-use swan_credstore_models::record::Record;
-use swan_credstore_models::render;
+use swan_credstore_models::record::{Checker, Record, Scenario};
+use swan_credstore_models::report::{side_by_side::side_by_side, text};
+use swan_credstore_models::select::Select;
 
 /// Which daemon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -98,21 +100,18 @@ pub struct RealReplayArgs {
 /// The model's loom rows for the real rows' cells (scenario × variant × flow).
 fn model_rows(real: &[Record]) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
-    let mut scenarios: Vec<&str> = real.iter().map(|r| r.scenario.as_str()).collect();
+    let mut scenarios: Vec<Scenario> = real.iter().map(|r| r.scenario).collect();
     scenarios.dedup();
     for scenario in scenarios {
-        let args: Vec<String> = ["--scenario", scenario, "--checker", "loom"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let select = Select {
+            scenario: Some(scenario),
+            checker: Some(Checker::Loom),
+            ..Select::default()
+        };
         out.extend(
-            crate::verify::checker(LOOM, &args)?
+            runner::rows(LOOM, &select)?
                 .into_iter()
-                .filter(|m| {
-                    real.iter().any(|r| {
-                        r.scenario == m.scenario && r.variant == m.variant && r.flow == m.flow
-                    })
-                }),
+                .filter(|m| real.iter().any(|r| r.same_cell(m))),
         );
     }
     Ok(out)
@@ -128,22 +127,19 @@ fn show(real: &[Record], with_model: bool) -> Result<(), String> {
     };
     let mut all = model.clone();
     all.extend(real.iter().cloned());
-    print!("{}", render::matrix(&all));
+    print!("{}", text::matrix(&all));
     for r in real {
-        let m = model.iter().find(|m| {
-            m.scenario == r.scenario
-                && m.variant == r.variant
-                && m.flow == r.flow
-                && m.counterexample.is_some()
-        });
+        let m = model
+            .iter()
+            .find(|m| m.same_cell(r) && m.counterexample.is_some());
         if let Some(m) = m {
-            print!("\n{}", render::timeline(m));
+            print!("\n{}", text::timeline(m));
         }
         if r.counterexample.is_some() {
-            print!("\n{}", render::timeline(r));
+            print!("\n{}", text::timeline(r));
         }
-        if let (Some(m), true) = (m, r.checker == replay::CHECKER) {
-            print!("\n{}", render::side_by_side(m, r));
+        if let (Some(m), true) = (m, r.checker == Checker::RealReplay) {
+            print!("\n{}", side_by_side(m, r));
         }
     }
     Ok(())

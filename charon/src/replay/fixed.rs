@@ -11,6 +11,7 @@ use crate::inspect;
 use crate::vici::Message;
 use std::collections::BTreeSet;
 use std::time::Duration;
+use swan_credstore_models::record::StepKind;
 
 /// 6.0.1: hold the writer right after the store's `add_cert_ref`; every subject the
 /// reader loads must be a live identity (see the module docs).
@@ -30,6 +31,7 @@ pub(super) fn run(
     }
     steps.push(
         Who::Writer,
+        StepKind::Call,
         "method table",
         format!(
             "{} slots, no set_subject: a pubkey_cert's subject cannot be changed",
@@ -70,6 +72,7 @@ pub(super) fn run(
             let (a, b) = (gdb.eval(&t, "$rdi")?, gdb.eval(&t, "$rsi")?);
             steps.push(
                 Who::Writer,
+                StepKind::Call,
                 "add_cert_ref: equals",
                 format!(
                     "cert {a:#x} (subject {}) vs cert {b:#x} (subject {})",
@@ -84,6 +87,7 @@ pub(super) fn run(
             }
             steps.push(
                 Who::Writer,
+                StepKind::Free,
                 "destroy cert",
                 format!(
                     "cert {c:#x} (the new, duplicate object; subject {})",
@@ -95,6 +99,7 @@ pub(super) fn run(
             freed.insert(f);
             steps.push(
                 Who::Writer,
+                StepKind::Free,
                 "free",
                 format!("free({f:#x}): a subject block"),
             );
@@ -106,6 +111,7 @@ pub(super) fn run(
     let w = w.expect("set with the first stop");
     steps.push(
         Who::Writer,
+        StepKind::Reuse,
         "add_cert_ref: duplicate, reuse stored",
         format!(
             "get_ref on stored cert {stored:#x} (subject {})",
@@ -141,6 +147,7 @@ pub(super) fn run(
     gdb.break_delete(&names)?;
     steps.push(
         Who::Writer,
+        StepKind::Call,
         "held: after add_cert_ref, before the merge",
         format!(
             "the store's write lock released; {} of the two certs' subject blocks freed — {}",
@@ -176,6 +183,7 @@ pub(super) fn run(
         });
         steps.push(
             Who::Reader,
+            StepKind::Load,
             "load subject pointer",
             format!(
                 "{} loads cert {cert:#x}.subject = {} — {}; {}",
@@ -193,11 +201,21 @@ pub(super) fn run(
         Ok(true)
     })?;
     let listing = reader_client.result(STEP_TIMEOUT);
-    steps.push(Who::Reader, "reader returns", listing.clone());
+    steps.push(
+        Who::Reader,
+        StepKind::Call,
+        "reader returns",
+        listing.clone(),
+    );
     gdb.break_delete(&[])?;
     gdb.continue_all()?;
     let reload = writer_client.result(Duration::from_secs(10));
-    steps.push(Who::Writer, "load-conn returns", reload.clone());
+    steps.push(
+        Who::Writer,
+        StepKind::Call,
+        "load-conn returns",
+        reload.clone(),
+    );
     let reads = seen_loads.len();
     let live = seen_loads.iter().filter(|l| l.live).count();
     let facts = Facts {

@@ -41,10 +41,12 @@ use crate::race;
 use crate::vici::{Message, Vici};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use swan_credstore_models::record::{Bounds, Outcome, Record, StepRecord};
+use swan_credstore_models::record::{
+    Bounds, Checker, Outcome, Record, Scenario, StepKind, StepRecord,
+};
 
 /// The checker name of the rows.
-pub const CHECKER: &str = "real_replay";
+pub const CHECKER: Checker = Checker::RealReplay;
 /// How long one step of the schedule may wait for its breakpoint.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -69,10 +71,10 @@ impl Reader {
     pub const ALL: [Reader; 2] = [Reader::ListCerts, Reader::IkeLookup];
 
     /// The model scenario this reader corresponds to.
-    pub fn scenario(self) -> &'static str {
+    pub fn scenario(self) -> Scenario {
         match self {
             Reader::ListCerts | Reader::Silent => race::SCENARIO,
-            Reader::IkeLookup => "reload_vs_lookup",
+            Reader::IkeLookup => Scenario::ReloadVsLookup,
         }
     }
 
@@ -179,7 +181,7 @@ impl Steps {
     pub(super) fn reader_label(&self) -> &'static str {
         self.reader_label
     }
-    pub(super) fn push(&mut self, who: Who, op: &str, detail: String) {
+    pub(super) fn push(&mut self, who: Who, kind: StepKind, op: &str, detail: String) {
         let thread = match who {
             Who::Writer => &self.writer,
             Who::Reader => &self.reader,
@@ -188,8 +190,11 @@ impl Steps {
         self.steps.push(StepRecord {
             seq: self.steps.len() + 1,
             thread: thread.to_string(),
+            kind,
             op: op.to_string(),
+            object: None,
             detail,
+            at: None,
         });
     }
 }
@@ -468,7 +473,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
             }
         )
     };
-    steps.push(Who::Daemon, "let go", after.clone());
+    steps.push(Who::Daemon, StepKind::Call, "let go", after.clone());
     message.push_str(&format!("; then {after}"));
     if alive && traced != 0 {
         return Err(format!(
@@ -499,9 +504,10 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     let seconds = started.elapsed().as_secs_f64();
     let record = Record {
         scenario: reader.scenario().into(),
-        variant: release.variant().into(),
-        flow: release.flow().name().into(),
-        checker: CHECKER.into(),
+        variant: release.variant(),
+        cell: None,
+        flow: release.flow(),
+        checker: CHECKER,
         expected,
         outcome,
         message: Some(message),
@@ -600,7 +606,7 @@ pub fn run_many(releases: &[Release], readers: &[Reader], runs: usize) -> Vec<Re
                     "real replay: {} × {} run {i}/{runs}: {} ({:.1} s)",
                     release.label(),
                     reader.label(),
-                    r.record.outcome.name(),
+                    r.record.outcome,
                     r.seconds
                 );
                 out.push(r);
@@ -617,9 +623,10 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
         reader,
         record: Record {
             scenario: reader.scenario().into(),
-            variant: release.variant().into(),
-            flow: release.flow().name().into(),
-            checker: CHECKER.into(),
+            variant: release.variant(),
+            cell: None,
+            flow: release.flow(),
+            checker: CHECKER,
             expected,
             outcome: Outcome::Error,
             message: Some(e),
@@ -669,7 +676,7 @@ pub fn summary(runs: &[ReplayRun]) -> String {
                 "{}: {ok} of {} forced runs {} as expected ({}); seconds per run: min {:.1}, median {:.1}, max {:.1}\n",
                 cell_label(release, reader),
                 mine.len(),
-                mine[0].record.expected.name(),
+                mine[0].record.expected,
                 if ok == mine.len() { "all" } else { "NOT all" },
                 t[0],
                 t[t.len() / 2],
@@ -678,7 +685,7 @@ pub fn summary(runs: &[ReplayRun]) -> String {
             for r in mine.iter().filter(|r| !r.record.as_expected()) {
                 out.push_str(&format!(
                     "  {}: {}\n",
-                    r.record.outcome.name(),
+                    r.record.outcome,
                     r.record.message.clone().unwrap_or_default()
                 ));
             }

@@ -9,6 +9,7 @@ use crate::daemon::Charon;
 use crate::gdbmi::{self, Gdb};
 use crate::inspect;
 use crate::vici::Message;
+use swan_credstore_models::record::StepKind;
 
 /// 5.9.8: hold the writer inside `set_subject` after the destroy; the reader loads and
 /// reads the freed identity (see the module docs).
@@ -57,12 +58,14 @@ pub(super) fn run(
         .count();
     steps.push(
         Who::Writer,
+        StepKind::Alloc,
         "wrap raw key",
         format!("cert {cert:#x} with subject {}", ctx.id(old)),
     );
     for s in &stored {
         steps.push(
             Who::Writer,
+            StepKind::Call,
             "add_cert_ref: equals (not a duplicate)",
             format!(
                 "stored cert {s:#x} (subject {}) vs new cert {cert:#x}: subjects differ",
@@ -72,11 +75,13 @@ pub(super) fn run(
     }
     steps.push(
         Who::Writer,
+        StepKind::Insert,
         "add_cert_ref: store new",
         format!("cert {cert:#x}: get_ref ×{refs} (the store's trusted and untrusted lists)"),
     );
     steps.push(
         Who::Writer,
+        StepKind::Call,
         "set_subject",
         format!(
             "cert {cert:#x} to {} — old subject {}; {}",
@@ -98,6 +103,7 @@ pub(super) fn run(
     }
     steps.push(
         Who::Writer,
+        StepKind::Free,
         "set_subject: destroy old subject",
         format!(
             "free({old:#x}), the old subject's block — {}",
@@ -119,7 +125,7 @@ pub(super) fn run(
     };
     steps.push(
         Who::Writer,
-        "held: after destroy, before the store",
+        StepKind::Call, "held: after destroy, before the store",
         format!(
             "cert {cert:#x}.subject still = {field:#x}; that block's words 0–1 are now {:#x}{link} and {:#x} (no longer its methods: freed) — {}",
             view.head[0],
@@ -162,6 +168,7 @@ pub(super) fn run(
     let loaded = ctx.subject_of(cert)?;
     steps.push(
         Who::Reader,
+        StepKind::Load,
         "load subject pointer",
         format!(
             "{} loads cert {cert:#x}.subject = {loaded:#x}, the identity freed above — {}",
@@ -186,7 +193,7 @@ pub(super) fn run(
                     .unwrap_or(0);
                 steps.push(
                     if t == w { Who::Writer } else { Who::Reader },
-                    "read of the freed identity",
+                    StepKind::Read, "read of the freed identity",
                     format!(
                         "hardware watchpoint: thread {t} read word 0 of {old:#x} = {value:#x}; then at {} — {}",
                         s.pc.map(|p| ctx.code.describe(p)).unwrap_or_default(),
@@ -204,7 +211,7 @@ pub(super) fn run(
                     .expect("found above");
                 steps.push(
                     if t == w { Who::Writer } else { Who::Reader },
-                    "read of the freed identity",
+                    StepKind::Read, "read of the freed identity",
                     format!(
                         "thread {t} calls method slot {slot} of the freed identity ({}) with this = {old:#x}: that method reads the freed block — {}",
                         ctx.code.describe(*m),
@@ -218,6 +225,7 @@ pub(super) fn run(
                 let t = s.thread.clone().unwrap_or_default();
                 steps.push(
                     if t == w { Who::Writer } else { Who::Reader },
+                    StepKind::Call,
                     "signal",
                     format!(
                         "{} in thread {t} at {} — {}",

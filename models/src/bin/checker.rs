@@ -36,7 +36,7 @@ enum Command {
         /// The schedule printed by the failing run, or `@FILE` to read it from a file.
         schedule: String,
         /// Flow of the failing row.
-        #[arg(long, default_value = "pre_fix")]
+        #[arg(long, default_value_t = Flow::PreFix)]
         flow: Flow,
     },
 }
