@@ -188,8 +188,10 @@ fn match_string(this: &str, pattern: &str) -> MatchQuality {
     }
 }
 
-/// Splits a DN string into `(attribute, value)` RDNs.
-fn rdns(dn: &str) -> Vec<(String, &str)> {
+/// Splits a DN string into `(attribute, value)` RDNs: on `,` or `/`, each part trimmed,
+/// the attribute upper-cased, the value kept as written (case-sensitive). `equals`,
+/// `matches` and the indexed store's hash key all compare DNs through it.
+pub fn rdns(dn: &str) -> Vec<(String, &str)> {
     dn.split([',', '/'])
         .map(str::trim)
         .filter(|p| !p.is_empty())

@@ -111,15 +111,11 @@ pub enum IdentityKey {
     Ipv6([u8; 16]),
 }
 
-/// Splits a DN string into RDNs exactly as `identity.rs` does for `equals`/`matches`.
+/// A DN's RDNs as owned pairs ([`crate::identity::rdns`], the split `equals` uses).
 fn dn_rdns(dn: &str) -> Vec<(String, String)> {
-    dn.split([',', '/'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_uppercase(), v.trim().to_string()),
-            None => (String::new(), p.to_string()),
-        })
+    crate::identity::rdns(dn)
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
         .collect()
 }
 

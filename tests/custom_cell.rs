@@ -63,6 +63,7 @@ impl MutableSubject for Unsynced {
 
 /// The user's cells under every checker of the build (loom, shuttle or real threads),
 /// through the one public helper.
+#[cfg(not(crossbeam_loom))]
 mod checked {
     use super::*;
     use swan_credstore_models::check::{check_cell, CellUnderTest, CheckOptions};
@@ -83,7 +84,6 @@ mod checked {
     }
 
     #[test]
-    #[cfg(not(crossbeam_loom))]
     fn a_user_cell_passes_the_reader_scenarios_and_a_broken_one_is_caught() {
         for scenario in [Scenario::ReloadVsLookup, Scenario::ReloadVsListCerts] {
             for r in verdicts::<MutexCell>(scenario, Outcome::Pass) {

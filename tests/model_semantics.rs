@@ -17,7 +17,7 @@ fn spec(id: Option<&str>, keys: &[&str]) -> ConnSpec {
 }
 
 #[test]
-fn cert_subject_defaults_to_key_id_and_has_subject_follows_the_brief() {
+fn cert_subject_defaults_to_key_id_and_has_subject_follows_the_c_code() {
     let key = PublicKey::synthetic("peer");
     let census = Census::new();
     let cert = PubkeyCert::<Locked>::wrap(key.clone(), None, &census);

@@ -79,8 +79,8 @@ fn non_public_keys_are_named() {
 }
 
 #[test]
-fn reads_the_brief_configurations() {
-    let a = Config::load(&data("brief/A_rpk_id.conf")).unwrap();
+fn reads_the_reference_configurations() {
+    let a = Config::load(&data("reference/A_rpk_id.conf")).unwrap();
     assert_eq!(a.connections.len(), 1);
     let c = &a.connections[0];
     assert_eq!(c.name, "rpk");
@@ -91,11 +91,11 @@ fn reads_the_brief_configurations() {
     assert_eq!(r.id.as_deref(), Some("peer.example.org"));
     assert_eq!(r.auth.as_deref(), Some("pubkey"));
     assert_eq!(r.pubkeys.len(), 1);
-    assert_eq!(r.pubkeys[0].path, data("brief/pubkey/peer.pub"));
+    assert_eq!(r.pubkeys[0].path, data("reference/pubkey/peer.pub"));
     assert_eq!(hex(&r.pubkeys[0].key.key_id()), expected_keyid("rsa"));
     assert_eq!((c.key_count(), c.leaking_keys()), (1, 1));
 
-    let b = Config::load(&data("brief/B_rpk_two_keys.conf")).unwrap();
+    let b = Config::load(&data("reference/B_rpk_two_keys.conf")).unwrap();
     assert_eq!(
         (
             b.connections[0].key_count(),
@@ -103,7 +103,7 @@ fn reads_the_brief_configurations() {
         ),
         (2, 2)
     );
-    let cc = Config::load(&data("brief/C_rpk_no_id.conf")).unwrap();
+    let cc = Config::load(&data("reference/C_rpk_no_id.conf")).unwrap();
     assert_eq!(
         (
             cc.connections[0].key_count(),
@@ -111,7 +111,7 @@ fn reads_the_brief_configurations() {
         ),
         (1, 0)
     );
-    let d = Config::load(&data("brief/D_rpk_local_remote.conf")).unwrap();
+    let d = Config::load(&data("reference/D_rpk_local_remote.conf")).unwrap();
     assert_eq!(
         d.connections[0].local[0].pubkeys[0].key.algorithm(),
         "ECDSA"
@@ -123,17 +123,17 @@ fn reads_the_brief_configurations() {
         ),
         (2, 2)
     );
-    let e = Config::load(&data("brief/E_x509_control.conf")).unwrap();
+    let e = Config::load(&data("reference/E_x509_control.conf")).unwrap();
     assert_eq!(e.connections[0].key_count(), 0);
     assert_eq!(
         e.connections[0].remote[0].certs,
-        vec![data("brief/x509/peerx.crt")]
+        vec![data("reference/x509/peerx.crt")]
     );
 }
 
 #[test]
 fn reads_several_connections_rounds_quotes_and_other_sections() {
-    let m = Config::load(&data("brief/mixed.conf")).unwrap();
+    let m = Config::load(&data("reference/mixed.conf")).unwrap();
     let names: Vec<_> = m.connections.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(

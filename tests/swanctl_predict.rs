@@ -1,4 +1,4 @@
-//! The model, fed the reference scenarios' configurations (`tests/data/brief/`), reproduces the
+//! The model, fed the reference scenarios' configurations (`tests/data/reference/`), reproduces the
 //! table of `measurements.md` (Debian's charon 5.9.8, pre-fix; strongSwan 6.0.2,
 //! fixed): stored raw-public-key objects after N reloads.
 #![cfg(not(any(loom, shuttle)))]
@@ -11,7 +11,7 @@ use swan_credstore::Flow;
 fn config(name: &str) -> Config {
     Config::load(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/brief")
+            .join("tests/data/reference")
             .join(name),
     )
     .unwrap()

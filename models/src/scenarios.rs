@@ -10,7 +10,8 @@
 use crate::findings;
 use crate::record::Scenario;
 use crate::storm::StormSize;
-use swan_credstore::sync::{thread, Arc};
+use swan_credstore::sync::thread::{self, join};
+use swan_credstore::sync::Arc;
 use swan_credstore::trace;
 use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
 
@@ -48,13 +49,6 @@ fn check_seen(seen: &Identity) {
         ok,
         "torn read: a reader saw {seen}, which was never the cert's subject"
     );
-}
-
-/// Joins a model thread, re-raising its panic with the original message.
-pub fn join<T>(handle: thread::JoinHandle<T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }
 
 /// Records a `duplicates` finding if the store holds equal objects, or more objects

@@ -12,8 +12,8 @@
 //!   dropped no cert object is alive (`leak:`).
 
 use crate::findings;
-use crate::scenarios::join;
 use std::collections::HashMap;
+use swan_credstore::sync::thread::join;
 use swan_credstore::sync::{thread, Arc};
 use swan_credstore::trace;
 use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};

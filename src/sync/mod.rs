@@ -34,8 +34,42 @@ mod loom_backend;
 #[cfg(loom)]
 use loom_backend as backend;
 
-pub use backend::{thread, Arc, AtomicPtr, AtomicUsize, Mutex, RwLock, UnsafeCell};
+pub use backend::{Arc, AtomicPtr, AtomicUsize, Mutex, RwLock, UnsafeCell};
 pub use std::sync::atomic::Ordering;
+
+/// Threads of the backend, spawned with a name so that timelines can say who did what.
+pub mod thread {
+    use super::backend::threads;
+    pub use threads::JoinHandle;
+
+    /// Spawns a named thread, recording a `spawn` step (so a timeline can map loom's
+    /// `thread #N`, the N-th spawned thread, to its name).
+    pub fn spawn_named<F, T>(name: &str, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        crate::trace::step(crate::trace::StepKind::Spawn, "spawn", || name.to_string());
+        threads::Builder::new()
+            .name(name.to_string())
+            .spawn(f)
+            .expect("cannot spawn a model thread")
+    }
+
+    /// The current thread's name, or `"main"` for the model's root thread (which has
+    /// none under loom and shuttle). Reading it is not a scheduling point.
+    pub fn current_name() -> String {
+        threads::current().name().unwrap_or("main").to_string()
+    }
+
+    /// Joins a model thread, re-raising its panic with the original payload (so a
+    /// checker sees the thread's own failure message).
+    pub fn join<T>(handle: JoinHandle<T>) -> T {
+        handle
+            .join()
+            .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
+}
 
 /// Name of the backend this build uses: `"std"`, `"loom"` or `"shuttle"`.
 pub const BACKEND: &str = backend::NAME;

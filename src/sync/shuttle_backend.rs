@@ -50,28 +50,6 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-/// Threads: shuttle's, spawned with a name so that timelines can say who did what.
-pub mod thread {
-    pub use shuttle::thread::JoinHandle;
-
-    /// Spawns a named thread, recording a `spawn` step.
-    pub fn spawn_named<F, T>(name: &str, f: F) -> JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        crate::trace::step(crate::trace::StepKind::Spawn, "spawn", || name.to_string());
-        shuttle::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(f)
-            .expect("cannot spawn a shuttle thread")
-    }
-
-    /// The current shuttle thread's name, or `"main"` for the test's root thread.
-    pub fn current_name() -> String {
-        shuttle::thread::current()
-            .name()
-            .unwrap_or("main")
-            .to_string()
-    }
-}
+/// The backend's threads (`Builder`, `JoinHandle`, `current`); the named spawn on top
+/// of them is the facade's own ([`super::thread`]).
+pub use shuttle::thread as threads;

@@ -30,26 +30,6 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-/// Threads: std threads, spawned with a name so that timelines can say who did what.
-pub mod thread {
-    pub use std::thread::JoinHandle;
-
-    /// Spawns a named thread, recording a `spawn` step (so a timeline can map loom's
-    /// `thread #N`, the N-th spawned thread, to its name).
-    pub fn spawn_named<F, T>(name: &str, f: F) -> JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        crate::trace::step(crate::trace::StepKind::Spawn, "spawn", || name.to_string());
-        std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(f)
-            .expect("cannot spawn a model thread")
-    }
-
-    /// The current thread's name, or `"main"` when it has none.
-    pub fn current_name() -> String {
-        std::thread::current().name().unwrap_or("main").to_string()
-    }
-}
+/// The backend's threads (`Builder`, `JoinHandle`, `current`); the named spawn on top
+/// of them is the facade's own ([`super::thread`]).
+pub use std::thread as threads;

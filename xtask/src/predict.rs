@@ -294,8 +294,8 @@ pub fn run(args: &PredictArgs) -> Result<bool, String> {
 mod tests {
     use super::*;
 
-    fn brief(file: &str, reloads: usize, clear_every: Option<u64>) -> Prediction {
-        let path = crate::cargo::root().join("tests/data/brief").join(file);
+    fn reference(file: &str, reloads: usize, clear_every: Option<u64>) -> Prediction {
+        let path = crate::cargo::root().join("tests/data/reference").join(file);
         predict(&PredictArgs {
             swanctl: path,
             reloads,
@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn brief_table() {
+    fn reference_table() {
         for (file, n, pre, fix) in [
             ("A_rpk_id.conf", 100, 101, 1),
             ("B_rpk_two_keys.conf", 100, 202, 2),
@@ -314,23 +314,23 @@ mod tests {
             ("D_rpk_local_remote.conf", 100, 202, 2),
             ("E_x509_control.conf", 100, 0, 0),
         ] {
-            let p = brief(file, n, None);
+            let p = reference(file, n, None);
             assert_eq!(p.total.pre_fix.stored_objects, pre, "{file}");
             assert_eq!(p.total.pre_fix.list_nodes, 2 * pre, "{file}");
             assert_eq!(p.total.upstream_fix.stored_objects, fix, "{file}");
             assert!(p.total.pre_fix.closed_form.exact);
             assert_eq!(p.connections[0].expected_pre_fix_objects, pre, "{file}");
         }
-        let g = brief("A_rpk_id.conf", 100, Some(1));
+        let g = reference("A_rpk_id.conf", 100, Some(1));
         assert_eq!(g.total.pre_fix.stored_objects, 1);
-        let a = brief("A_rpk_id.conf", 25, Some(10));
+        let a = reference("A_rpk_id.conf", 25, Some(10));
         assert_eq!(a.total.pre_fix.stored_objects, 6);
         assert_eq!(a.total.pre_fix.closed_form.formula, "1 + 1·(N mod 10)");
     }
 
     #[test]
     fn json_has_the_promised_fields() {
-        let v = serde_json::to_value(brief("B_rpk_two_keys.conf", 10, None)).unwrap();
+        let v = serde_json::to_value(reference("B_rpk_two_keys.conf", 10, None)).unwrap();
         assert_eq!(v["reloads"], 10);
         for flow in ["pre_fix", "upstream_fix"] {
             for field in ["stored_objects", "list_nodes", "heap_bytes"] {

@@ -1,7 +1,6 @@
 //! Which steps of a counterexample matter, and what a row means — chosen by the steps'
 //! kinds and the checker's own report, never by the text of a step.
 
-use super::text::thread_names;
 use crate::record::{Checker, Outcome, Record, StepKind, StepRecord};
 
 /// The accesses loom's causality-violation report names: `(is_write, thread index)` for
@@ -148,4 +147,26 @@ pub fn meaning(r: &Record) -> &'static str {
         (_, Outcome::Pass | Outcome::NotRun) => "",
         (_, Outcome::Error) => "the run failed for a reason the project does not expect (see message)",
     }
+}
+
+/// Names of the model threads in spawn order: loom's `thread #0` is the model's main
+/// thread, `thread #N` the N-th spawned one.
+pub fn thread_names(steps: &[StepRecord]) -> Vec<String> {
+    std::iter::once("main".to_string())
+        .chain(
+            steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Spawn)
+                .map(|s| s.detail.clone()),
+        )
+        .collect()
+}
+
+/// Replaces loom's `thread #N` with the model thread's name.
+pub fn name_threads(message: &str, names: &[String]) -> String {
+    let mut out = message.to_string();
+    for (i, name) in names.iter().enumerate().rev() {
+        out = out.replace(&format!("thread #{i} "), &format!("thread #{i} ({name}) "));
+    }
+    out
 }

@@ -1,8 +1,8 @@
 //! Text rendering of verdict records: the matrix, and each counterexample as a
 //! timeline a reviewer can read without knowing loom.
 
-use super::marks::{flagged, meaning};
-use crate::record::{Record, StepKind, StepRecord};
+use super::marks::{flagged, meaning, name_threads, thread_names};
+use crate::record::{Record, StepKind};
 use std::fmt::Write;
 
 /// The verdict matrix as a fixed-width table.
@@ -91,28 +91,6 @@ pub fn bounds(r: &Record) -> String {
             ""
         }
     )
-}
-
-/// Names of the model threads in spawn order: loom's `thread #0` is the model's main
-/// thread, `thread #N` the N-th spawned one.
-pub fn thread_names(steps: &[StepRecord]) -> Vec<String> {
-    std::iter::once("main".to_string())
-        .chain(
-            steps
-                .iter()
-                .filter(|s| s.kind == StepKind::Spawn)
-                .map(|s| s.detail.clone()),
-        )
-        .collect()
-}
-
-/// Replaces loom's `thread #N` with the model thread's name.
-pub fn name_threads(message: &str, names: &[String]) -> String {
-    let mut out = message.to_string();
-    for (i, name) in names.iter().enumerate().rev() {
-        out = out.replace(&format!("thread #{i} "), &format!("thread #{i} ({name}) "));
-    }
-    out
 }
 
 /// Timelines longer than this are shortened when printed.
