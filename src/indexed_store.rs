@@ -27,7 +27,7 @@
 //! `clear` take the write lock for the whole check-then-insert; lookups and listings
 //! hold the read lock for their whole enumeration. No new synchronisation is
 //! introduced, so the loom scenarios check it exactly as they check the list store; the
-//! negative control [`negative::SplitDedup`] shows that the harness notices when the
+//! negative control `negative::SplitDedup` (model checkers only) shows that the harness notices when the
 //! dedup check and the insert are not under one write lock.
 //!
 //! # Only for fixed subjects
@@ -435,6 +435,7 @@ impl<C: FixedSubject> CertStore<C> for IndexedStore<C> {
 /// Negative controls: deliberately broken variants of [`IndexedStore`], for showing
 /// that the checkers catch what the real store's single write lock prevents. Never use
 /// them for anything else.
+#[cfg(any(loom, shuttle))]
 pub mod negative {
     use super::*;
 

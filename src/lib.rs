@@ -44,9 +44,9 @@ pub use pubkey::PublicKey;
 pub use store::{CertStore, CredentialStore};
 #[cfg(any(not(loom), crossbeam_loom))]
 pub use subject::Epoch;
-pub use subject::{
-    CopyOnWrite, Design, Immutable, InPlace, Locked, MutableSubject, NaiveSwap, SubjectCell,
-};
+#[cfg(any(loom, shuttle))]
+pub use subject::NaiveSwap;
+pub use subject::{CopyOnWrite, Design, Immutable, InPlace, Locked, MutableSubject, SubjectCell};
 pub use swan_credstore_vocab as vocab;
 pub use swan_credstore_vocab::Variant;
 pub use vici::{ConnSpec, Flow, LoadFn, Merge, Vici};

@@ -280,9 +280,8 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
                         steps.push(StepRecord {
                             seq: i + 1,
                             thread,
-                            kind: if i == 0 && !swapped {
-                                StepKind::Write
-                            } else if i == 1 && swapped {
+                            // The write side comes first unless swapped.
+                            kind: if (i == 0) != swapped {
                                 StepKind::Write
                             } else {
                                 StepKind::Load

@@ -1,15 +1,20 @@
 //! From names to code: a [`Scenario`]'s body for any cell, store and flow, and a matrix
 //! [`Variant`]'s cell and store.
 
+#[cfg(any(loom, shuttle))]
 use crate::negative::LeakyCow;
 use crate::record::{Flow, Scenario, Variant};
 use crate::scenarios::{self, Reader};
 use crate::storm::{self, StormSize};
-use swan_credstore::indexed_store::{negative::SplitDedup, IndexedStore};
+#[cfg(any(loom, shuttle))]
+use swan_credstore::indexed_store::negative::SplitDedup;
 #[cfg(any(not(loom), crossbeam_loom))]
 use swan_credstore::Epoch;
+use swan_credstore::IndexedStore;
+#[cfg(any(loom, shuttle))]
+use swan_credstore::NaiveSwap;
 use swan_credstore::{
-    CertStore, CopyOnWrite, Immutable, InPlace, LoadFn, Locked, NaiveSwap, SubjectCell, Vici,
+    CertStore, CopyOnWrite, Immutable, InPlace, LoadFn, Locked, SubjectCell, Vici,
 };
 
 /// A scenario body, ready to hand to a checker.
@@ -37,7 +42,8 @@ pub fn body_for<C: SubjectCell, S: CertStore<C>>(
 
 /// The runnable body of a scenario for a matrix design and flow, or `None` if the design
 /// cannot run that flow (an immutable subject has no `set_subject`), is not a matrix
-/// design, or does not exist in this build (epoch under plain loom).
+/// design, or does not exist in this build (epoch under plain loom; the negative
+/// controls, [`Variant::checker_only`], outside the loom and shuttle builds).
 pub fn body(scenario: Scenario, variant: Variant, flow: Flow, size: StormSize) -> Option<Body> {
     macro_rules! mutable {
         ($cell:ty) => {
@@ -70,11 +76,17 @@ pub fn body(scenario: Scenario, variant: Variant, flow: Flow, size: StormSize) -
         Variant::Epoch => mutable!(Epoch),
         #[cfg(all(loom, not(crossbeam_loom)))]
         Variant::Epoch => None,
+        #[cfg(any(loom, shuttle))]
         Variant::NaiveSwap => mutable!(NaiveSwap),
+        #[cfg(any(loom, shuttle))]
         Variant::LeakyCow => mutable!(LeakyCow),
         Variant::Immutable => fixed!(swan_credstore::CredentialStore<Immutable>),
         Variant::IndexedStore => fixed!(IndexedStore<Immutable>),
+        #[cfg(any(loom, shuttle))]
         Variant::SplitDedup => fixed!(SplitDedup<Immutable>),
+        // The negative controls exist in the checker builds only (checker_only).
+        #[cfg(not(any(loom, shuttle)))]
+        Variant::NaiveSwap | Variant::LeakyCow | Variant::SplitDedup => None,
         Variant::Custom => None,
     }
 }

@@ -5,7 +5,7 @@
 //!   from `swan_credstore::vocab`).
 //! * [`findings`] — duplicates recorded without stopping the checker.
 //! * [`scenarios`], [`storm`] — the concurrent programs, generic over subject cell, store
-//!   and load flow, with their descriptions; [`negative`] — negative-control cells
+//!   and load flow, with their descriptions; `negative` (checker builds only) — negative-control cells
 //!   defined outside the model crate.
 //! * [`expect`] — the matrix: every scenario × variant × flow × checker and its expected
 //!   outcome, as a table of rules with reasons.
@@ -25,6 +25,7 @@ pub mod expect;
 pub mod findings;
 #[cfg(loom)]
 pub mod loom_check;
+#[cfg(any(loom, shuttle))]
 pub mod negative;
 pub mod record;
 pub mod report;

@@ -4,7 +4,7 @@
 //! Real threads exercise the production crates as they are (arc-swap's debt lists,
 //! crossbeam-epoch's collector) with real preemption and real memory ordering, which no
 //! model checker here does. Racy designs ([`swan_credstore::InPlace`],
-//! [`swan_credstore::NaiveSwap`]) are never run this way: on real threads their race is
+//! `NaiveSwap`, which exists in the checker builds only) are never run this way: on real threads their race is
 //! real undefined behaviour; their rows say `not_run`.
 
 use crate::dispatch::{self, Body};

@@ -12,7 +12,7 @@
 //! | [`Locked`] | an `RwLock` around the subject | no | yes |
 //! | [`CopyOnWrite`] | `arc_swap::ArcSwap` snapshots (a loom stand-in under `--cfg loom`) | no | yes |
 //! | `Epoch` | `crossbeam_epoch::Atomic`, old identity `defer_destroy`ed | no | yes |
-//! | [`NaiveSwap`] | atomic pointer swap, old identity freed at once | yes (use-after-free) | never |
+//! | `NaiveSwap` (model checkers only) | atomic pointer swap, old identity freed at once | yes (use-after-free) | never |
 //! | [`Immutable`] | no setter: the upstream fix | no (nothing to race) | yes |
 //!
 //! `Epoch` exists in std and shuttle builds, and under loom only with
@@ -29,6 +29,8 @@ mod epoch;
 mod immutable;
 mod in_place;
 mod locked;
+// A negative control: checker builds only, it cannot be built for real threads.
+#[cfg(any(loom, shuttle))]
 mod naive_swap;
 
 pub use cow::CopyOnWrite;
@@ -37,6 +39,7 @@ pub use epoch::Epoch;
 pub use immutable::Immutable;
 pub use in_place::InPlace;
 pub use locked::Locked;
+#[cfg(any(loom, shuttle))]
 pub use naive_swap::NaiveSwap;
 
 use crate::identity::Identity;

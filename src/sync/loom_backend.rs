@@ -7,5 +7,5 @@ pub use loom::sync::atomic::{AtomicPtr, AtomicUsize};
 pub use loom::sync::{Arc, Mutex, RwLock};
 
 /// The backend's threads (`Builder`, `JoinHandle`, `current`); the named spawn on top
-/// of them is the facade's own ([`super::thread`]).
+/// of them is the facade's own (`sync::thread`).
 pub use loom::thread as threads;

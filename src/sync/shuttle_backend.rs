@@ -51,5 +51,5 @@ impl<T> UnsafeCell<T> {
 }
 
 /// The backend's threads (`Builder`, `JoinHandle`, `current`); the named spawn on top
-/// of them is the facade's own ([`super::thread`]).
+/// of them is the facade's own (`sync::thread`).
 pub use shuttle::thread as threads;

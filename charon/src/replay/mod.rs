@@ -503,7 +503,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     let expected = release.expected();
     let seconds = started.elapsed().as_secs_f64();
     let record = Record {
-        scenario: reader.scenario().into(),
+        scenario: reader.scenario(),
         variant: release.variant(),
         cell: None,
         flow: release.flow(),
@@ -622,7 +622,7 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
         release,
         reader,
         record: Record {
-            scenario: reader.scenario().into(),
+            scenario: reader.scenario(),
             variant: release.variant(),
             cell: None,
             flow: release.flow(),
