@@ -137,28 +137,9 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun> {
         seconds,
         reloads,
         listings,
+        errors,
     };
-    let record = record(release, &versions, limits, &seen, &found);
-    Ok(RaceRun {
-        release,
-        versions,
-        record,
-        reloads,
-        listings,
-        seconds,
-        first_relevant: first.map(|(t, _)| t),
-        ops_at_first: first.map(|(_, o)| o),
-        relevant: found.relevant,
-        noise: found.noise,
-        stacks: found.stacks,
-        client_errors: errors,
-        methods: sym
-            .pubkey_methods
-            .iter()
-            .map(|(o, n)| format!("{n}@{o:#x}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-    })
+    Ok(conclude(release, versions, limits, seen, found, &sym))
 }
 
 /// Starts charon for `work` under helgrind and loads the connection once, before the
@@ -246,7 +227,6 @@ fn reports_in(work: &Work) -> Vec<Report> {
 }
 
 /// What one hammering observed, for its record.
-#[derive(Clone, Copy)]
 struct Observed {
     /// The first relevant report seen while hammering: seconds and operations.
     first: Option<(f64, u64)>,
@@ -256,24 +236,33 @@ struct Observed {
     reloads: u64,
     /// `list-certs` completed.
     listings: u64,
+    /// Client errors seen (the first few).
+    errors: Vec<String>,
 }
 
-/// The matrix row of one run (see the module docs).
-fn record(
+/// The run's matrix row (see the module docs) and everything else it observed.
+fn conclude(
     release: Release,
-    versions: &str,
+    versions: String,
     limits: Limits,
-    seen: &Observed,
-    found: &Found,
-) -> Record {
+    seen: Observed,
+    found: Found,
+    sym: &Symbols,
+) -> RaceRun {
     let Observed {
         first,
         seconds,
         reloads,
         listings,
-    } = *seen;
-    let (relevant, address) = (found.relevant, &found.address);
-    let steps = found.steps.clone();
+        errors,
+    } = seen;
+    let Found {
+        relevant,
+        noise,
+        stacks,
+        steps,
+        address,
+    } = found;
     let ops = reloads + listings;
     let expected = release.expected();
     let outcome = if relevant > 0 {
@@ -281,7 +270,7 @@ fn record(
     } else {
         Outcome::Pass
     };
-    let noise_total: usize = found.noise.values().sum();
+    let noise_total: usize = noise.values().sum();
     let window = if relevant > 0 {
         format!(
             ". set_subject destroys the old identity just before this store, so a read racing the store can return the destroyed identity: the use-after-free window. {address}"
@@ -303,7 +292,7 @@ fn record(
             release.label()
         ),
     };
-    Record {
+    let record = Record {
         scenario: SCENARIO.into(),
         variant: release.variant().into(),
         flow: release.flow().name().into(),
@@ -332,5 +321,25 @@ fn record(
         },
         counterexample: (!steps.is_empty()).then_some(steps),
         schedule: None,
+    };
+    RaceRun {
+        release,
+        versions,
+        record,
+        reloads,
+        listings,
+        seconds,
+        first_relevant: first.map(|(t, _)| t),
+        ops_at_first: first.map(|(_, o)| o),
+        relevant,
+        noise,
+        stacks,
+        client_errors: errors,
+        methods: sym
+            .pubkey_methods
+            .iter()
+            .map(|(o, n)| format!("{n}@{o:#x}"))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
