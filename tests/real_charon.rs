@@ -35,11 +35,13 @@ use swan_credstore::Flow;
 
 fn stored(charon: &Charon) -> StoreScan {
     scan_store(charon.pid())
-        .unwrap_or_else(|e| panic!("cannot read charon's memory: {e}\n{}", charon.logs()))
+        .unwrap_or_else(|e| panic!("cannot read charon's memory: {e:#}\n{}", charon.logs()))
 }
 
 fn swanctl(charon: &Charon, args: &[&str], dir: Option<&Path>) -> String {
-    charon.swanctl(args, dir).unwrap_or_else(|e| panic!("{e}"))
+    charon
+        .swanctl(args, dir)
+        .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn load_conns(work: &Work, charon: &Charon, file: &Path) {
@@ -74,7 +76,7 @@ fn pki_keyid(file: &Path) -> String {
             .args(["--keyid", "--type", "pub", "--in"])
             .arg(file),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e:#}"));
     let lines: Vec<&str> = out.lines().collect();
     let at = lines
         .iter()
@@ -108,7 +110,7 @@ fn gen_rsa_pubkey(work: &Work, name: &str) {
         "--outform",
         "pem",
     ]))
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e:#}"));
     assert!(
         key.status.success(),
         "pki --gen failed: {}",
@@ -120,7 +122,7 @@ fn gen_rsa_pubkey(work: &Work, name: &str) {
             .args(["--pub", "--outform", "pem", "--in"])
             .arg(&private),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e:#}"));
     std::fs::write(
         work.swanctl_dir()
             .join("pubkey")
@@ -161,7 +163,7 @@ fn write_scenarios(work: &Work) -> Vec<(&'static str, PathBuf)> {
             ])
             .arg(dir.join("private/peerx.pem")),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e:#}"));
     std::fs::write(dir.join("x509/peerx.crt"), crt).unwrap();
     // An ECDSA key from the committed fixtures, so charon parses a non-RSA key too.
     std::fs::copy(
@@ -233,7 +235,7 @@ fn differential(work: &Work, name: &str, file: &Path, steps: &[Step], report: &m
     let flow = work.release.flow();
     let cfg = Config::load(file).unwrap_or_else(|e| panic!("model cannot read {name}: {e}"));
     let model = ModelDaemon::new();
-    let charon = Charon::start(work, Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let charon = Charon::start(work, Options::default()).unwrap_or_else(|e| panic!("{e:#}"));
     let mut reloads: i64 = -1;
     for (i, step) in steps.iter().enumerate() {
         match step {
@@ -294,8 +296,8 @@ fn differential(work: &Work, name: &str, file: &Path, steps: &[Step], report: &m
 /// Every scenario against one daemon; returns the report.
 fn scenarios_against(release: Release) -> String {
     let started = Instant::now();
-    let versions = release.provision().unwrap_or_else(|e| panic!("{e}"));
-    let work = Work::new(release, "real-charon").unwrap_or_else(|e| panic!("{e}"));
+    let versions = release.provision().unwrap_or_else(|e| panic!("{e:#}"));
+    let work = Work::new(release, "real-charon").unwrap_or_else(|e| panic!("{e:#}"));
     let scenarios = write_scenarios(&work);
     let mut report = format!(
         "{} ({}), model flow {}:\n",
@@ -346,8 +348,8 @@ fn model_upstream_fix_predicts_trixie_charon_6_0_1() {
 fn pki_keyids_equal_the_models() {
     Release::Bookworm
         .provision()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let work = Work::new(Release::Bookworm, "keyids").unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let work = Work::new(Release::Bookworm, "keyids").unwrap_or_else(|e| panic!("{e:#}"));
     // Key ids: strongSwan's pki against the model, for generated RSA keys and the
     // committed RSA/ECDSA/Ed25519 fixtures (PEM and DER).
     for k in ["peer", "peer2"] {

@@ -33,7 +33,7 @@ fn steps_text(r: &replay::ReplayRun) -> String {
 }
 
 fn pre_fix(reader: Reader) {
-    let run = replay::run(Release::Bookworm, reader).unwrap_or_else(|e| panic!("{e}"));
+    let run = replay::run(Release::Bookworm, reader).unwrap_or_else(|e| panic!("{e:#}"));
     let text = steps_text(&run);
     eprintln!("{text}");
     assert_eq!(run.record.outcome, Outcome::Race, "{text}");
@@ -64,7 +64,7 @@ fn pre_fix(reader: Reader) {
 }
 
 fn fixed(reader: Reader) {
-    let run = replay::run(Release::Trixie, reader).unwrap_or_else(|e| panic!("{e}"));
+    let run = replay::run(Release::Trixie, reader).unwrap_or_else(|e| panic!("{e:#}"));
     let text = steps_text(&run);
     eprintln!("{text}");
     assert_eq!(run.record.outcome, Outcome::Pass, "{text}");
@@ -112,7 +112,7 @@ fn ike_lookup_reads_only_live_identities_on_6_0_1() {
 #[test]
 fn a_breakpoint_that_never_hits_is_an_error_and_charon_is_left_detached() {
     for release in [Release::Bookworm, Release::Trixie] {
-        let run = replay::run(release, Reader::Silent).unwrap_or_else(|e| panic!("{e}"));
+        let run = replay::run(release, Reader::Silent).unwrap_or_else(|e| panic!("{e:#}"));
         let text = steps_text(&run);
         assert_eq!(run.record.outcome, Outcome::Error, "{text}");
         let msg = run.record.message.clone().unwrap_or_default();

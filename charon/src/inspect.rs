@@ -6,10 +6,11 @@
 
 use crate::gdbmi::Gdb;
 use crate::scan::{self, Mapping, PUBKEY_CERT_METHODS};
+use anyhow::{anyhow, bail, Context, Result};
 use std::io::{Read, Seek, SeekFrom};
 
 /// Reads `n` little-endian words at `addr` of process `pid`.
-pub fn read_words(pid: u32, addr: u64, n: usize) -> Result<Vec<u64>, String> {
+pub fn read_words(pid: u32, addr: u64, n: usize) -> Result<Vec<u64>> {
     let bytes = read_bytes(pid, addr, n * 8)?;
     Ok(bytes
         .chunks_exact(8)
@@ -18,12 +19,13 @@ pub fn read_words(pid: u32, addr: u64, n: usize) -> Result<Vec<u64>, String> {
 }
 
 /// Reads `len` bytes at `addr` of process `pid`.
-pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, String> {
-    let mut f = std::fs::File::open(format!("/proc/{pid}/mem")).map_err(|e| e.to_string())?;
+pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>> {
+    let path = format!("/proc/{pid}/mem");
+    let mut f = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
     let mut buf = vec![0u8; len];
     f.seek(SeekFrom::Start(addr))
         .and_then(|_| f.read_exact(&mut buf))
-        .map_err(|e| format!("cannot read {len} bytes at {addr:#x} of process {pid}: {e}"))?;
+        .with_context(|| format!("cannot read {len} bytes at {addr:#x} of process {pid}"))?;
     Ok(buf)
 }
 
@@ -42,15 +44,13 @@ pub struct Code {
 impl Code {
     /// Reads the mappings and the method table of charon `pid` (a `pubkey_cert` must
     /// be live).
-    pub fn read(pid: u32) -> Result<Code, String> {
+    pub fn read(pid: u32) -> Result<Code> {
         let maps = scan::mappings(pid)?;
         let pubkey_base = scan::load_base(&maps, "libstrongswan-pubkey.so")
-            .ok_or("libstrongswan-pubkey.so is not mapped in charon")?;
+            .context("libstrongswan-pubkey.so is not mapped in charon")?;
         let table = scan::pubkey_table(pid)?;
         if table.len() < 12 {
-            return Err(format!(
-                "no live pubkey_cert object found in charon {pid} (method table {table:?})"
-            ));
+            bail!("no live pubkey_cert object found in charon {pid} (method table {table:?})");
         }
         Ok(Code {
             maps,
@@ -140,7 +140,7 @@ impl IdentityView {
 }
 
 /// Reads the identity at `addr` (see [`IdentityView`]).
-pub fn identity(pid: u32, code: &Code, addr: u64) -> Result<IdentityView, String> {
+pub fn identity(pid: u32, code: &Code, addr: u64) -> Result<IdentityView> {
     let w = read_words(pid, addr, 16)?;
     let methods = w
         .iter()
@@ -223,14 +223,10 @@ pub struct Sites {
     pub destroy: u64,
 }
 
-fn method_code(
-    gdb: &mut Gdb,
-    code: &Code,
-    name: &str,
-) -> Result<(u64, Vec<(u64, String)>), String> {
+fn method_code(gdb: &mut Gdb, code: &Code, name: &str) -> Result<(u64, Vec<(u64, String)>)> {
     let entry = code
         .method(name)
-        .ok_or_else(|| format!("pubkey_cert has no {name} in its method table"))?;
+        .with_context(|| format!("pubkey_cert has no {name} in its method table"))?;
     // Up to the next method entry (functions are laid out one after the other), at
     // most 0x100 bytes.
     let next = code
@@ -247,19 +243,19 @@ fn method_code(
 
 /// Finds the [`Sites`] of a charon (see the module docs); an error says which
 /// instruction pattern was not found.
-pub fn sites(gdb: &mut Gdb, code: &Code) -> Result<Sites, String> {
+pub fn sites(gdb: &mut Gdb, code: &Code) -> Result<Sites> {
     let (_, get_subject) = method_code(gdb, code, "get_subject")?;
     let first = get_subject
         .iter()
         .find(|(_, i)| !i.starts_with("endbr64"))
-        .ok_or("get_subject: no instructions")?;
+        .context("get_subject: no instructions")?;
     let subject_offset = mov_operands(&first.1)
         .and_then(|(src, dst)| {
             let (d, r) = mem_operand(src)?;
             (r == "rdi" && dst.trim() == "%rax").then_some(d)
         })
         .ok_or_else(|| {
-            format!(
+            anyhow!(
                 "get_subject does not start with a load of a field: {:?}",
                 first.1
             )
@@ -286,17 +282,17 @@ pub fn sites(gdb: &mut Gdb, code: &Code) -> Result<Sites, String> {
         }
     }
     if !loads.iter().any(|l| l.method == "equals") {
-        return Err("equals: no load of the subject pointer found".into());
+        bail!("equals: no load of the subject pointer found");
     }
     let set_subject = if code.has_set_subject() {
         let (entry, insts) = method_code(gdb, code, "set_subject")?;
         let call = insts
             .iter()
             .position(|(_, i)| i.starts_with("call") && i.contains('*'))
-            .ok_or("set_subject: no indirect call (the old identity's destroy) found")?;
+            .context("set_subject: no indirect call (the old identity's destroy) found")?;
         let after = insts
             .get(call + 1)
-            .ok_or("set_subject: nothing after the destroy call")?
+            .context("set_subject: nothing after the destroy call")?
             .0;
         let stores = insts[call + 1..].iter().any(|(_, i)| {
             mov_operands(i)
@@ -304,7 +300,7 @@ pub fn sites(gdb: &mut Gdb, code: &Code) -> Result<Sites, String> {
                 .is_some_and(|(d, _)| d == subject_offset)
         });
         if !stores {
-            return Err("set_subject: no store of the subject after the destroy call".into());
+            bail!("set_subject: no store of the subject after the destroy call");
         }
         Some((entry, after))
     } else {
@@ -312,7 +308,7 @@ pub fn sites(gdb: &mut Gdb, code: &Code) -> Result<Sites, String> {
     };
     let entry = |n: &str| {
         code.method(n)
-            .ok_or_else(|| format!("no {n} in the method table"))
+            .with_context(|| format!("no {n} in the method table"))
     };
     Ok(Sites {
         subject_offset,

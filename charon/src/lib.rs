@@ -17,6 +17,10 @@
 //!   identities on 6.0.1.
 //! * [`race`] — the race run: one reloading client, two listing clients, under
 //!   helgrind, concluded as matrix records (checker `real_helgrind`).
+//! * [`process`] — every spawn, signal, bounded wait and temporary folder of the crate.
+//!
+//! Errors are [`anyhow::Error`]s that name what was being done (commands, files,
+//! PIDs); show them with `{:#}` for the whole chain.
 //!
 //! Everything here needs root (apt-get, debootstrap, chroot, unshare, /proc/PID/mem).
 //! See notes/real-daemon.md.
@@ -25,14 +29,17 @@ pub mod daemon;
 pub mod gdbmi;
 pub mod helgrind;
 pub mod inspect;
+pub mod process;
 pub mod provision;
 pub mod race;
 pub mod replay;
 pub mod scan;
 pub mod vici;
 
+pub use process::{run, run_ok};
+
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 /// The workspace's `target/` folder (caches, reports).
 pub fn target_dir() -> PathBuf {
@@ -42,48 +49,27 @@ pub fn target_dir() -> PathBuf {
         .join("target")
 }
 
-/// Runs `cmd` with no standard input and returns its output.
-pub fn run(cmd: &mut Command) -> Result<Output, String> {
-    let shown = format!("{cmd:?}");
-    cmd.stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {shown}: {e}"))
-}
-
-/// Runs `cmd`; its standard output, or an error with both outputs when it fails.
-pub fn run_ok(cmd: &mut Command) -> Result<String, String> {
-    let shown = format!("{cmd:?}");
-    let out = run(cmd)?;
-    if !out.status.success() {
-        return Err(format!(
-            "{shown} failed ({}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Writes matrix records as JSON to `path` and a text report beside it (`.txt`).
 pub fn save_records<'a>(
     path: &Path,
     records: impl Iterator<Item = &'a swan_credstore_models::record::Record>,
     text: &str,
-) -> Result<(), String> {
-    std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+) -> Result<()> {
+    let dir = path.parent().expect("has a parent");
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let records: Vec<_> = records.collect();
-    let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
-    std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
-    std::fs::write(path.with_extension("txt"), text).map_err(|e| e.to_string())
+    let json = serde_json::to_string_pretty(&records).context("cannot serialise the records")?;
+    std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    let txt = path.with_extension("txt");
+    std::fs::write(&txt, text).with_context(|| format!("cannot write {}", txt.display()))
 }
 
 /// Reads records saved by [`save_records`]; the error names `command`, which writes them.
 pub fn load_records(
     path: &Path,
     command: &str,
-) -> Result<Vec<swan_credstore_models::record::Record>, String> {
+) -> Result<Vec<swan_credstore_models::record::Record>> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: {e} (run `{command}` first)", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        .with_context(|| format!("cannot read {} (run `{command}` first)", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is no list of records", path.display()))
 }

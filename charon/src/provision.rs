@@ -12,7 +12,10 @@
 //! Package scripts on the host are kept from starting services the same way (a
 //! temporary `/usr/sbin/policy-rc.d`).
 
-use crate::{run, run_ok, target_dir};
+use crate::process::{run, run_ok};
+use crate::target_dir;
+use anyhow::{anyhow, bail, Context, Result};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
@@ -42,11 +45,26 @@ pub const ROOT_PACKAGES: &[&str] = &[
 
 const POLICY: &str = "#!/bin/sh\n# keep package scripts from starting services\nexit 101\n";
 const MARKER: &str = ".swan-credstore-root-complete";
+/// `dpkg-query`'s arguments for the versions the runs report.
+const VERSIONS: &[&str] = &[
+    "-W",
+    "-f=${Package} ${Version}\n",
+    "strongswan-charon",
+    "strongswan-swanctl",
+    "strongswan-pki",
+    "valgrind",
+];
 
 fn is_root() -> bool {
-    run(Command::new("id").arg("-u"))
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    rustix::process::geteuid().is_root()
+}
+
+/// Writes the `policy-rc.d` that keeps package scripts from starting services, as an
+/// executable (mode 755).
+fn write_policy(path: &Path) -> Result<()> {
+    std::fs::write(path, POLICY).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
 }
 
 fn installed(pkg: &str) -> bool {
@@ -56,56 +74,52 @@ fn installed(pkg: &str) -> bool {
 }
 
 /// Installs the missing [`HOST_PACKAGES`] (once per process); returns the versions of
-/// bookworm's strongSwan packages.
-pub fn ensure_host() -> Result<String, String> {
+/// bookworm's strongSwan packages. A failure is kept too: every later call gives the
+/// same error.
+pub fn ensure_host() -> Result<String> {
+    // The outcome is kept as text: an error, once formatted with its context, is what
+    // every later caller gets.
     static DONE: OnceLock<Result<String, String>> = OnceLock::new();
-    DONE.get_or_init(|| {
-        if !is_root() {
-            return Err(
-                "the real daemons need root (apt-get, debootstrap, unshare, chroot, /proc/PID/mem)"
-                    .into(),
+    DONE.get_or_init(|| install_host().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+/// What [`ensure_host`] does the first time.
+fn install_host() -> Result<String> {
+    if !is_root() {
+        bail!("the real daemons need root (apt-get, debootstrap, unshare, chroot, /proc/PID/mem)");
+    }
+    let missing: Vec<&str> = HOST_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
+    if !missing.is_empty() {
+        let policy = Path::new("/usr/sbin/policy-rc.d");
+        let created = !policy.exists();
+        if created {
+            write_policy(policy)?;
+        }
+        let update = run(Command::new("apt-get").args(["update", "-qq"]));
+        let install = run(Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(&missing));
+        if created {
+            let _ = std::fs::remove_file(policy);
+        }
+        let (update, install) = (update?, install?);
+        if !install.status.success() {
+            bail!(
+                "installing {missing:?} failed:\n{}\n{}\n{}",
+                String::from_utf8_lossy(&update.stderr),
+                String::from_utf8_lossy(&install.stdout),
+                String::from_utf8_lossy(&install.stderr)
             );
         }
-        let missing: Vec<&str> = HOST_PACKAGES
-            .iter()
-            .copied()
-            .filter(|p| !installed(p))
-            .collect();
-        if !missing.is_empty() {
-            let policy = Path::new("/usr/sbin/policy-rc.d");
-            let created = !policy.exists();
-            if created {
-                std::fs::write(policy, POLICY).map_err(|e| e.to_string())?;
-                run_ok(Command::new("chmod").args(["+x", "/usr/sbin/policy-rc.d"]))?;
-            }
-            let update = run(Command::new("apt-get").args(["update", "-qq"]));
-            let install = run(Command::new("apt-get")
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .args(["install", "-y", "-q", "--no-install-recommends"])
-                .args(&missing));
-            if created {
-                let _ = std::fs::remove_file(policy);
-            }
-            let (update, install) = (update?, install?);
-            if !install.status.success() {
-                return Err(format!(
-                    "installing {missing:?} failed:\n{}\n{}\n{}",
-                    String::from_utf8_lossy(&update.stderr),
-                    String::from_utf8_lossy(&install.stdout),
-                    String::from_utf8_lossy(&install.stderr)
-                ));
-            }
-        }
-        run_ok(Command::new("dpkg-query").args([
-            "-W",
-            "-f=${Package} ${Version}\n",
-            "strongswan-charon",
-            "strongswan-swanctl",
-            "strongswan-pki",
-            "valgrind",
-        ]))
-    })
-    .clone()
+    }
+    run_ok(Command::new("dpkg-query").args(VERSIONS))
 }
 
 /// The Debian mirror the host's apt sources use (deb822 `URIs:` or one-line `deb`
@@ -150,21 +164,18 @@ pub fn trixie_root() -> PathBuf {
 
 /// Builds the trixie root if it is not complete yet (see the module docs); returns the
 /// root and the versions installed inside it. Serialised within the process.
-pub fn ensure_trixie() -> Result<(PathBuf, String), String> {
+pub fn ensure_trixie() -> Result<(PathBuf, String)> {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     ensure_host()?;
     let root = trixie_root();
     let versions = |root: &Path| {
-        run_ok(Command::new("chroot").arg(root).args([
-            "dpkg-query",
-            "-W",
-            "-f=${Package} ${Version}\n",
-            "strongswan-charon",
-            "strongswan-swanctl",
-            "strongswan-pki",
-            "valgrind",
-        ]))
+        run_ok(
+            Command::new("chroot")
+                .arg(root)
+                .arg("dpkg-query")
+                .args(VERSIONS),
+        )
     };
     if root.join(MARKER).exists() {
         return Ok((root.clone(), versions(&root)?));
@@ -173,9 +184,11 @@ pub fn ensure_trixie() -> Result<(PathBuf, String), String> {
         // An interrupted build: nothing may be mounted inside (runs mount /proc in a
         // private mount namespace only), so it can simply go.
         std::fs::remove_dir_all(&root)
-            .map_err(|e| format!("cannot remove the incomplete {}: {e}", root.display()))?;
+            .with_context(|| format!("cannot remove the incomplete {}", root.display()))?;
     }
-    std::fs::create_dir_all(root.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+    let parent = root.parent().expect("has a parent");
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
     let mirror = host_mirror();
     eprintln!(
         "provision: debootstrap --variant=minbase trixie {} {mirror}",
@@ -187,15 +200,12 @@ pub fn ensure_trixie() -> Result<(PathBuf, String), String> {
             .arg(&root)
             .arg(&mirror),
     )?;
-    std::fs::write(root.join("usr/sbin/policy-rc.d"), POLICY).map_err(|e| e.to_string())?;
-    run_ok(
-        Command::new("chmod")
-            .arg("+x")
-            .arg(root.join("usr/sbin/policy-rc.d")),
-    )?;
+    write_policy(&root.join("usr/sbin/policy-rc.d"))?;
     if let Ok(resolv) = std::fs::read("/etc/resolv.conf") {
-        let _ = std::fs::remove_file(root.join("etc/resolv.conf"));
-        std::fs::write(root.join("etc/resolv.conf"), resolv).map_err(|e| e.to_string())?;
+        let target = root.join("etc/resolv.conf");
+        let _ = std::fs::remove_file(&target);
+        std::fs::write(&target, resolv)
+            .with_context(|| format!("cannot write {}", target.display()))?;
     }
     eprintln!("provision: apt-get install {ROOT_PACKAGES:?} inside the trixie root");
     run_ok(
@@ -206,8 +216,11 @@ pub fn ensure_trixie() -> Result<(PathBuf, String), String> {
             .args(ROOT_PACKAGES),
     )?;
     let _ = run(Command::new("chroot").arg(&root).args(["apt-get", "clean"]));
-    std::fs::create_dir_all(root.join("proc")).map_err(|e| e.to_string())?;
+    let proc_dir = root.join("proc");
+    std::fs::create_dir_all(&proc_dir)
+        .with_context(|| format!("cannot create {}", proc_dir.display()))?;
     let v = versions(&root)?;
-    std::fs::write(root.join(MARKER), &v).map_err(|e| e.to_string())?;
+    let marker = root.join(MARKER);
+    std::fs::write(&marker, &v).with_context(|| format!("cannot write {}", marker.display()))?;
     Ok((root, v))
 }

@@ -10,18 +10,32 @@
 //! clients completed (reloads + listings); `seconds` is the time from the start of the
 //! hammering to the first relevant report (race) or the whole hammering (pass).
 
+//!
+//! What lives here: one run ([`run`]) in its stages (start and first load, the polling
+//! loop, teardown, the record); the clients in `race/clients.rs`, the reading of
+//! helgrind's reports in `race/classify.rs`, the hit rate over fresh daemons
+//! ([`run_rate`]) in `race/rate.rs`, the report and saved records in `race/report.rs`.
+
 use crate::daemon::{Charon, Options, Release, Work};
-use crate::helgrind::{self, Class, Report, Symbols};
+use crate::helgrind::{self, Report, Symbols};
+use crate::process;
 use crate::vici::{load_conn_message, Message};
+use anyhow::{anyhow, bail, Context, Result};
+use classify::Found;
+use clients::{Clients, Counters};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use swan_credstore::swanctl::Config;
-use swan_credstore_models::record::{
-    Bounds, Checker, Outcome, Record, Scenario, StepKind, StepRecord,
-};
+use swan_credstore_models::record::{Bounds, Checker, Outcome, Record, Scenario};
+
+mod classify;
+mod clients;
+mod rate;
+mod report;
+pub use rate::{run_rate, HitRate};
+pub use report::{load_records, records_path, report, save};
 
 /// The model scenario the real run corresponds to.
 pub const SCENARIO: Scenario = Scenario::ReloadVsListCerts;
@@ -77,228 +91,178 @@ pub const KEY: &str = "tests/data/keys/rsa.pub.pem";
 
 /// Writes the connection the runs reload (scenario A of the leak measurements: one
 /// raw RSA key, explicit id) into `work` and returns its `load-conn` message.
-pub fn connection(work: &Work) -> Result<Message, String> {
+pub fn connection(work: &Work) -> Result<Message> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("in the workspace");
     std::fs::copy(repo.join(KEY), work.swanctl_dir().join("pubkey/peer.pub"))
-        .map_err(|e| format!("cannot copy {KEY}: {e}"))?;
+        .with_context(|| format!("cannot copy {KEY}"))?;
     let file = work.swanctl_dir().join("swanctl.conf");
     std::fs::write(
         &file,
         "connections {\n    rpk {\n        local {\n            auth = psk\n            id = local.example.org\n        }\n        remote {\n            auth = pubkey\n            id = peer.example.org\n            pubkeys = peer.pub\n        }\n    }\n}\n",
     )
-    .map_err(|e| e.to_string())?;
+    .with_context(|| format!("cannot write {}", file.display()))?;
     let cfg =
-        Config::load(&file).map_err(|e| format!("model cannot read {}: {e}", file.display()))?;
-    load_conn_message(cfg.connection("rpk").ok_or("no connection rpk")?)
+        Config::load(&file).map_err(|e| anyhow!("model cannot read {}: {e}", file.display()))?;
+    load_conn_message(cfg.connection("rpk").context("no connection rpk")?)
 }
 
-#[derive(Default)]
-struct Counters {
-    reloads: AtomicU64,
-    listings: AtomicU64,
-    stop: AtomicBool,
-    errors: std::sync::Mutex<Vec<String>>,
-}
-
-impl Counters {
-    fn ops(&self) -> u64 {
-        self.reloads.load(Ordering::Relaxed) + self.listings.load(Ordering::Relaxed)
-    }
-    fn error(&self, e: String) {
-        let mut v = self.errors.lock().unwrap_or_else(|p| p.into_inner());
-        if v.len() < 5 {
-            v.push(e);
-        }
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-fn spawn_clients(
-    charon: &Charon,
-    msg: &Message,
-    c: &Arc<Counters>,
-) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
-    let mut handles = Vec::new();
-    let mut writer = charon.vici()?;
-    let msg = msg.clone();
-    let cw = Arc::clone(c);
-    handles.push(std::thread::spawn(move || {
-        while !cw.stop.load(Ordering::Relaxed) {
-            match writer.load_conn(&msg) {
-                Ok(()) => {
-                    cw.reloads.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(e) => cw.error(format!("writer: {e}")),
-            }
-        }
-    }));
-    for i in 0..2 {
-        let mut reader = charon.vici()?;
-        let cr = Arc::clone(c);
-        handles.push(std::thread::spawn(move || {
-            while !cr.stop.load(Ordering::Relaxed) {
-                match reader.list_certs("pubkey") {
-                    Ok(_) => {
-                        cr.listings.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(e) => cr.error(format!("reader {i}: {e}")),
-                }
-            }
-        }));
-    }
-    Ok(handles)
-}
-
-fn relevant_in(sym: &Symbols, reports: &[Report]) -> bool {
-    reports
-        .iter()
-        .any(|r| matches!(helgrind::classify(sym, r), Class::Relevant { .. }))
-}
-
-/// Runs one daemon under helgrind within `limits` (see the module docs).
-pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
+/// Runs one daemon under helgrind within `limits` (see the module docs). An error when
+/// charon died or stopped answering before a relevant report (with its logs).
+pub fn run(release: Release, limits: Limits) -> Result<RaceRun> {
     let versions = release.provision()?;
     let work = Work::new(release, "race")?;
     let msg = connection(&work)?;
-    let mut charon = Charon::start(
-        &work,
+    let mut charon = start(&work, &msg)?;
+    let mut sym = Symbols::capture(charon.pid());
+    let counters = Arc::new(Counters::default());
+    let started = Instant::now();
+    let clients = Clients::spawn(&charon, &msg, &counters)?;
+    let (first, died) = hammer(&mut charon, &work, &counters, &mut sym, limits, started);
+    let seconds = started.elapsed().as_secs_f64();
+    let (reports, logs) = teardown(charon, &work, clients, &counters, &mut sym, died);
+    let errors = counters.errors();
+    let (reloads, listings) = (counters.reloads(), counters.listings());
+    if died || (!errors.is_empty() && first.is_none()) {
+        bail!(
+            "{}: charon {} after {seconds:.1} s ({reloads} reloads, {listings} listings); client errors: {errors:?}\n{logs}",
+            release.label(),
+            if died { "died" } else { "stopped answering" }
+        );
+    }
+    let found = classify::classify(&sym, &reports);
+    let seen = Observed {
+        first,
+        seconds,
+        reloads,
+        listings,
+        errors,
+    };
+    Ok(conclude(release, versions, limits, seen, found, &sym))
+}
+
+/// Starts charon for `work` under helgrind and loads the connection once, before the
+/// readers start, so the store holds the key.
+fn start<'w>(work: &'w Work, msg: &Message) -> Result<Charon<'w>> {
+    let charon = Charon::start(
+        work,
         Options {
             helgrind: true,
             ..Options::default()
         },
     )?;
-    // First load before the readers start, so the store holds the key.
-    charon
-        .vici()?
-        .load_conn(&msg)
-        .map_err(|e| format!("{e}\n{}", charon.logs()))?;
-    let mut sym = Symbols::capture(charon.pid());
-    let counters = Arc::new(Counters::default());
-    let started = Instant::now();
-    let handles = spawn_clients(&charon, &msg, &counters)?;
+    charon.load_conn(msg)?;
+    Ok(charon)
+}
+
+/// The polling loop: every 200 ms, until `limits` say stop, charon dies or a client
+/// fails, looks for the first relevant report in helgrind's XML (recapturing the
+/// method entry points while they are unknown). Returns the first relevant report's
+/// time and operation count, and whether charon died.
+fn hammer(
+    charon: &mut Charon,
+    work: &Work,
+    counters: &Counters,
+    sym: &mut Symbols,
+    limits: Limits,
+    started: Instant,
+) -> (Option<(f64, u64)>, bool) {
     let mut first: Option<(f64, u64)> = None;
-    let mut died = false;
-    loop {
-        std::thread::sleep(Duration::from_millis(200));
+    let bound = Duration::try_from_secs_f64(limits.max_seconds.min(1e9)).unwrap_or_default();
+    let died = process::wait_until(started + bound, Duration::from_millis(200), || {
         let t = started.elapsed().as_secs_f64();
         if first.is_none() {
-            let xml = std::fs::read_to_string(work.helgrind_xml()).unwrap_or_default();
-            let reports = helgrind::parse_errors(&xml);
+            let reports = reports_in(work);
             if sym.pubkey_methods.is_empty() {
-                sym = Symbols::capture(charon.pid());
+                *sym = Symbols::capture(charon.pid());
             }
-            if relevant_in(&sym, &reports) {
+            if classify::relevant_in(sym, &reports) {
                 first = Some((t, counters.ops()));
             }
         }
         if !charon.alive() {
-            died = true;
-            break;
+            return Some(true);
         }
         let enough = t >= limits.min_seconds && counters.ops() >= limits.min_ops;
-        if (first.is_some() && limits.stop_at_first)
+        let stop = (first.is_some() && limits.stop_at_first)
             || enough
             || t >= limits.max_seconds
-            || counters.stop.load(Ordering::Relaxed)
-        {
-            break;
-        }
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    counters.stop.store(true, Ordering::Relaxed);
-    // Method entry points once more, while charon runs (objects are surely live now).
+            || counters.stopped();
+        stop.then_some(false)
+    });
+    (first, died.unwrap_or(false))
+}
+
+/// Stops the clients and charon: the method entry points once more while charon runs
+/// (objects are surely live now), the clients joined, charon's logs kept, then SIGTERM
+/// (valgrind writes its remaining reports and exits: shutdown noise). Returns every
+/// report helgrind wrote and the logs.
+fn teardown(
+    mut charon: Charon,
+    work: &Work,
+    clients: Clients,
+    counters: &Counters,
+    sym: &mut Symbols,
+    died: bool,
+) -> (Vec<Report>, String) {
+    counters.stop();
     if !died {
         let again = Symbols::capture(charon.pid());
         if !again.pubkey_methods.is_empty() {
-            sym = again;
+            *sym = again;
         }
     }
-    for h in handles {
-        let _ = h.join();
-    }
+    clients.join();
     let logs = charon.logs();
-    // SIGTERM; valgrind writes its remaining reports and exits (shutdown noise).
     charon.stop(Duration::from_secs(60));
     drop(charon);
+    (reports_in(work), logs)
+}
+
+/// The complete reports in helgrind's XML so far (none while there is no file).
+fn reports_in(work: &Work) -> Vec<Report> {
     let xml = std::fs::read_to_string(work.helgrind_xml()).unwrap_or_default();
-    let reports = helgrind::parse_errors(&xml);
-    let errors = counters
-        .errors
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    let reloads = counters.reloads.load(Ordering::Relaxed);
-    let listings = counters.listings.load(Ordering::Relaxed);
-    if died || (!errors.is_empty() && first.is_none()) {
-        return Err(format!(
-            "{}: charon {} after {seconds:.1} s ({reloads} reloads, {listings} listings); client errors: {errors:?}\n{logs}",
-            release.label(),
-            if died { "died" } else { "stopped answering" }
-        ));
-    }
-    let mut relevant = 0;
-    let mut noise = BTreeMap::new();
-    let mut stacks = None;
-    let mut steps = Vec::new();
-    let mut address = String::new();
-    for r in &reports {
-        match helgrind::classify(&sym, r) {
-            Class::Relevant {
-                free_side,
-                read_side,
-            } => {
-                relevant += 1;
-                if stacks.is_none() {
-                    let (w, rd) = (&r.parts[free_side], &r.parts[read_side]);
-                    let ws = sym.stack_line(&w.stack, 6);
-                    let rs = sym.stack_line(&rd.stack, 6);
-                    let block = helgrind::block(r)
-                        .map(|b| format!("{} [alloc'd at {}]", b.text, sym.stack_line(&b.stack, 5)))
-                        .unwrap_or_default();
-                    let (wfirst, rfirst) = (
-                        w.text.contains("Possible data race"),
-                        rd.text.contains("Possible data race"),
-                    );
-                    let mut a = (
-                        "vici load-conn".to_string(),
-                        "set_subject: destroy old subject / store new (write)".to_string(),
-                        format!("{} — {ws}", w.text),
-                    );
-                    let mut b = (
-                        "vici list-certs".to_string(),
-                        "equals/get_subject: read subject".to_string(),
-                        format!("{} — {rs}", rd.text),
-                    );
-                    // Order as helgrind saw them: the previous access first.
-                    let swapped = wfirst && !rfirst;
-                    if swapped {
-                        std::mem::swap(&mut a, &mut b);
-                    }
-                    for (i, (thread, op, detail)) in [a, b].into_iter().enumerate() {
-                        steps.push(StepRecord {
-                            seq: i + 1,
-                            thread,
-                            // The write side comes first unless swapped.
-                            kind: if (i == 0) != swapped {
-                                StepKind::Write
-                            } else {
-                                StepKind::Load
-                            },
-                            op,
-                            object: None,
-                            detail,
-                            at: None,
-                        });
-                    }
-                    address = block;
-                    stacks = Some((ws, rs));
-                }
-            }
-            Class::Noise => *noise.entry(helgrind::noise_key(&sym, r)).or_insert(0) += 1,
-        }
-    }
+    helgrind::parse_errors(&xml)
+}
+
+/// What one hammering observed, for its record.
+struct Observed {
+    /// The first relevant report seen while hammering: seconds and operations.
+    first: Option<(f64, u64)>,
+    /// Seconds hammered.
+    seconds: f64,
+    /// `load-conn`s completed.
+    reloads: u64,
+    /// `list-certs` completed.
+    listings: u64,
+    /// Client errors seen (the first few).
+    errors: Vec<String>,
+}
+
+/// The run's matrix row (see the module docs) and everything else it observed.
+fn conclude(
+    release: Release,
+    versions: String,
+    limits: Limits,
+    seen: Observed,
+    found: Found,
+    sym: &Symbols,
+) -> RaceRun {
+    let Observed {
+        first,
+        seconds,
+        reloads,
+        listings,
+        errors,
+    } = seen;
+    let Found {
+        relevant,
+        noise,
+        stacks,
+        steps,
+        address,
+    } = found;
     let ops = reloads + listings;
     let expected = release.expected();
     let outcome = if relevant > 0 {
@@ -359,7 +323,7 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
         counterexample: (!steps.is_empty()).then_some(steps),
         schedule: None,
     };
-    Ok(RaceRun {
+    RaceRun {
         release,
         versions,
         record,
@@ -378,169 +342,5 @@ pub fn run(release: Release, limits: Limits) -> Result<RaceRun, String> {
             .map(|(o, n)| format!("{n}@{o:#x}"))
             .collect::<Vec<_>>()
             .join(" "),
-    })
-}
-
-/// helgrind's hit rate: how many of `attempts` fresh 5.9.8 daemons, each hammered up to
-/// `max_seconds` (stopping at its first relevant report), showed the relevant report.
-/// Whether helgrind's serialised scheduling lets a listing meet a reload's
-/// `set_subject` is a matter of luck per run, so this is a rate, not a verdict.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HitRate {
-    /// Fresh daemons tried.
-    pub attempts: usize,
-    /// Bound per attempt, seconds.
-    pub max_seconds: f64,
-    /// Seconds to the first relevant report, for each attempt that had one.
-    pub hits: Vec<f64>,
-    /// Seconds and operations over all attempts.
-    pub total_seconds: f64,
-    /// See `total_seconds`.
-    pub total_ops: u64,
-}
-
-impl HitRate {
-    /// Median of [`HitRate::hits`].
-    pub fn median(&self) -> Option<f64> {
-        let mut h = self.hits.clone();
-        h.sort_by(f64::total_cmp);
-        (!h.is_empty()).then(|| h[h.len() / 2])
     }
-    /// "3 of 5 attempts (≤ 60 s each) saw the relevant report; median time to it 9.1 s".
-    pub fn text(&self) -> String {
-        format!(
-            "{} of {} attempts (at most {:.0} s each) saw the relevant report{}",
-            self.hits.len(),
-            self.attempts,
-            self.max_seconds,
-            self.median()
-                .map(|m| format!("; median time to it {m:.1} s"))
-                .unwrap_or_default()
-        )
-    }
-}
-
-/// Both daemons with the hit rate (see [`HitRate`]): `attempts` fresh 5.9.8 daemons,
-/// then the 6.0.1 daemon for at least as long, and as many operations, as all of them
-/// together (and at least `min_seconds`). Returns the first 5.9.8 attempt that saw the
-/// report (or the last one), its record's message carrying the rate, and the 6.0.1 run.
-pub fn run_rate(
-    min_seconds: f64,
-    max_seconds: f64,
-    attempts: usize,
-) -> Result<(Vec<RaceRun>, HitRate), String> {
-    let mut rate = HitRate {
-        attempts: attempts.max(1),
-        max_seconds,
-        hits: Vec::new(),
-        total_seconds: 0.0,
-        total_ops: 0,
-    };
-    let mut shown: Option<RaceRun> = None;
-    for attempt in 1..=rate.attempts {
-        let run = run(
-            Release::Bookworm,
-            Limits {
-                stop_at_first: true,
-                min_seconds: max_seconds,
-                min_ops: 0,
-                max_seconds,
-            },
-        )?;
-        rate.total_seconds += run.seconds;
-        rate.total_ops += run.reloads + run.listings;
-        let found = run.first_relevant;
-        eprintln!(
-            "real race: 5.9.8 attempt {attempt}/{}: {}",
-            rate.attempts,
-            match found {
-                Some(t) => format!("relevant report after {t:.1} s"),
-                None => format!("none in {:.1} s", run.seconds),
-            }
-        );
-        if let Some(t) = found {
-            rate.hits.push(t);
-        }
-        if !shown.as_ref().is_some_and(|s| s.first_relevant.is_some()) {
-            shown = Some(run);
-        }
-    }
-    let mut pre = shown.expect("at least one attempt");
-    pre.record.message = Some(format!(
-        "{}; hit rate: {}",
-        pre.record.message.take().unwrap_or_default(),
-        rate.text()
-    ));
-    let fixed = run(
-        Release::Trixie,
-        Limits {
-            stop_at_first: false,
-            min_seconds: min_seconds.max(rate.total_seconds),
-            min_ops: rate.total_ops,
-            max_seconds: rate.total_seconds.max(max_seconds) * 1.5,
-        },
-    )?;
-    Ok((vec![pre, fixed], rate))
-}
-
-/// A plain-text report of runs: the rows' facts, the two stacks, the noise by frame.
-pub fn report(runs: &[RaceRun]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    for r in runs {
-        let _ = writeln!(
-            s,
-            "== {} ({})",
-            r.release.label(),
-            r.versions.replace('\n', "; ")
-        );
-        let _ = writeln!(
-            s,
-            "   hammered {:.1} s: {} reloads, {} listings; first relevant report: {}",
-            r.seconds,
-            r.reloads,
-            r.listings,
-            match (r.first_relevant, r.ops_at_first) {
-                (Some(t), Some(o)) => format!("{t:.1} s after {o} operations"),
-                _ => "none".into(),
-            }
-        );
-        let _ = writeln!(
-            s,
-            "   relevant contexts: {}; noise contexts: {}",
-            r.relevant,
-            r.noise.values().sum::<usize>()
-        );
-        let _ = writeln!(s, "   pubkey_cert methods: {}", r.methods);
-        if let Some((w, rd)) = &r.stacks {
-            let _ = writeln!(s, "   free/write side: {w}");
-            let _ = writeln!(s, "   read side:       {rd}");
-        }
-        for (k, n) in &r.noise {
-            let _ = writeln!(s, "   noise ×{n}: {k}");
-        }
-        for e in &r.client_errors {
-            let _ = writeln!(s, "   client error: {e}");
-        }
-    }
-    s
-}
-
-/// Where the records go.
-pub fn records_path() -> std::path::PathBuf {
-    crate::target_dir().join("reports/real-race.json")
-}
-
-/// Saves the runs' records to [`records_path`] and the text report beside them.
-pub fn save(runs: &[RaceRun]) -> Result<(), String> {
-    crate::save_records(
-        &records_path(),
-        runs.iter().map(|r| &r.record),
-        &report(runs),
-    )
-}
-
-/// Reads saved records (for `cargo xtask verify --real`).
-pub fn load_records() -> Result<Vec<Record>, String> {
-    crate::load_records(&records_path(), "cargo xtask real-race")
 }

@@ -17,6 +17,7 @@
 //! two per stored object. The run-length of method pointers is read, not assumed, so
 //! the same scan serves both releases; [`StoreScan::methods`] reports it.
 
+use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 
@@ -52,8 +53,9 @@ pub struct Mapping {
 }
 
 /// The mappings of process `pid`.
-pub fn mappings(pid: u32) -> Result<Vec<Mapping>, String> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| e.to_string())?;
+pub fn mappings(pid: u32) -> Result<Vec<Mapping>> {
+    let path = format!("/proc/{pid}/maps");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     Ok(text
         .lines()
         .filter_map(|l| {
@@ -90,7 +92,7 @@ fn in_any(v: u64, ranges: &[(u64, u64)]) -> bool {
     ranges.iter().any(|&(a, b)| v >= a && v < b)
 }
 
-fn read_memory(pid: u32, maps: &[Mapping]) -> Result<Memory, String> {
+fn read_memory(pid: u32, maps: &[Mapping]) -> Result<Memory> {
     // Executable file mappings (under valgrind the client's anonymous memory is
     // mapped executable too: it is not code).
     let code: Vec<(u64, u64)> = maps
@@ -104,9 +106,10 @@ fn read_memory(pid: u32, maps: &[Mapping]) -> Result<Memory, String> {
         .map(|m| (m.start, m.end))
         .collect();
     if pubkey_code.is_empty() {
-        return Err("libstrongswan-pubkey.so is not mapped in charon".into());
+        bail!("libstrongswan-pubkey.so is not mapped in charon");
     }
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).map_err(|e| e.to_string())?;
+    let path = format!("/proc/{pid}/mem");
+    let mut mem = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
     let mut heap = Vec::new();
     for m in maps
         .iter()
@@ -153,7 +156,7 @@ fn method_run(m: &Memory, words: &[u64], i: usize) -> Option<usize> {
 
 /// Counts the raw public keys in the credential store of charon `pid` (see the module
 /// docs).
-pub fn scan_store(pid: u32) -> Result<StoreScan, String> {
+pub fn scan_store(pid: u32) -> Result<StoreScan> {
     let maps = mappings(pid)?;
     let m = read_memory(pid, &maps)?;
     let mut objects = HashSet::new();
@@ -209,7 +212,7 @@ pub const PUBKEY_CERT_METHODS: [&str; 13] = [
 /// recovered from the method pointers of a live object in charon `pid` (the plugin is
 /// stripped; the objects carry its function addresses). Works under valgrind too
 /// (no allocator header is required). Empty when no object is live.
-pub fn pubkey_methods(pid: u32) -> Result<BTreeMap<u64, &'static str>, String> {
+pub fn pubkey_methods(pid: u32) -> Result<BTreeMap<u64, &'static str>> {
     let table = pubkey_table(pid)?;
     // get_issuer/has_issuer may share get_subject's/has_subject's function: first
     // name wins.
@@ -228,10 +231,10 @@ pub fn pubkey_methods(pid: u32) -> Result<BTreeMap<u64, &'static str>, String> {
 /// Under valgrind, blocks of valgrind's own also contain code addresses: a table
 /// must have at least 10 distinct entries, 16-byte aligned as the compiler places
 /// functions.
-pub fn pubkey_table(pid: u32) -> Result<Vec<Option<u64>>, String> {
+pub fn pubkey_table(pid: u32) -> Result<Vec<Option<u64>>> {
     let maps = mappings(pid)?;
     let base = load_base(&maps, "libstrongswan-pubkey.so")
-        .ok_or("libstrongswan-pubkey.so is not mapped")?;
+        .context("libstrongswan-pubkey.so is not mapped")?;
     let m = read_memory(pid, &maps)?;
     let mut votes: BTreeMap<Vec<u64>, usize> = BTreeMap::new();
     for (_, words) in &m.heap {

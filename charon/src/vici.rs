@@ -8,6 +8,7 @@
 //! (streams `list-cert` events), `clear-creds`, and for an IKE peer `load-key`,
 //! `load-shared` and `initiate`.
 
+use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{pin_mut, TryStreamExt};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
@@ -63,7 +64,7 @@ impl Serialize for Message {
     }
 }
 
-fn auth_section(a: &AuthSection) -> Result<Message, String> {
+fn auth_section(a: &AuthSection) -> Result<Message> {
     let mut m = Message::default();
     if let Some(auth) = &a.auth {
         m = m.with("auth", Value::Str(auth.clone()));
@@ -77,7 +78,7 @@ fn auth_section(a: &AuthSection) -> Result<Message, String> {
             .iter()
             .map(|k| {
                 pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, &k.der)
-                    .map_err(|e| format!("cannot PEM-encode {}: {e}", k.name))
+                    .map_err(|e| anyhow!("cannot PEM-encode {}: {e}", k.name))
             })
             .collect::<Result<Vec<_>, _>>()?;
         m = m.with("pubkeys", Value::List(pems));
@@ -88,7 +89,7 @@ fn auth_section(a: &AuthSection) -> Result<Message, String> {
             .iter()
             .map(|p| {
                 std::fs::read_to_string(p)
-                    .map_err(|e| format!("cannot read {} as PEM: {e}", p.display()))
+                    .with_context(|| format!("cannot read {} as PEM", p.display()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         m = m.with("certs", Value::List(certs));
@@ -100,7 +101,7 @@ fn auth_section(a: &AuthSection) -> Result<Message, String> {
 /// its `local*`/`remote*` sections with `auth`, `id`, the raw keys in `pubkeys` as PEM
 /// data and certificates in `certs` as PEM data (what swanctl sends for those keys;
 /// other settings are left at charon's defaults).
-pub fn load_conn_message(conn: &Connection) -> Result<Message, String> {
+pub fn load_conn_message(conn: &Connection) -> Result<Message> {
     let mut body = Message::default();
     for a in conn.local.iter().chain(&conn.remote) {
         body = body.with(&a.name, Value::Section(auth_section(a)?));
@@ -138,37 +139,34 @@ pub struct Vici {
 
 impl Vici {
     /// Connects to the vici socket at `path`.
-    pub fn connect(path: &Path) -> Result<Vici, String> {
+    pub fn connect(path: &Path) -> Result<Vici> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
+            .context("cannot build a tokio runtime for vici")?;
         let client = rt
             .block_on(rsvici::unix::connect(path))
-            .map_err(|e| format!("cannot connect to {}: {e}", path.display()))?;
+            .with_context(|| format!("cannot connect to {}", path.display()))?;
         Ok(Vici { rt, client })
     }
 
-    fn command(&mut self, cmd: &str, msg: &Message) -> Result<(), String> {
+    fn command(&mut self, cmd: &str, msg: &Message) -> Result<()> {
         let reply: Reply = self
             .rt
             .block_on(self.client.request(cmd, msg))
-            .map_err(|e| format!("vici {cmd}: {e}"))?;
-        match reply.success {
-            Some(false) => Err(format!(
-                "vici {cmd} failed: {}",
-                reply.errmsg.unwrap_or_default()
-            )),
-            _ => Ok(()),
+            .with_context(|| format!("vici {cmd}"))?;
+        if reply.success == Some(false) {
+            bail!("vici {cmd} failed: {}", reply.errmsg.unwrap_or_default());
         }
+        Ok(())
     }
 
     /// `version`: "daemon version".
-    pub fn version(&mut self) -> Result<String, String> {
+    pub fn version(&mut self) -> Result<String> {
         let v: VersionReply = self
             .rt
             .block_on(self.client.request("version", ()))
-            .map_err(|e| format!("vici version: {e}"))?;
+            .context("vici version")?;
         Ok(format!(
             "{} {}",
             v.daemon.unwrap_or_default(),
@@ -177,13 +175,13 @@ impl Vici {
     }
 
     /// `load-conn` with a message from [`load_conn_message`].
-    pub fn load_conn(&mut self, msg: &Message) -> Result<(), String> {
+    pub fn load_conn(&mut self, msg: &Message) -> Result<()> {
         self.command("load-conn", msg)
     }
 
     /// `initiate` of an IKE_SA alone (no CHILD_SA) of connection `ike`, waiting up to
     /// `timeout_ms` for it to be established.
-    pub fn initiate_ike(&mut self, ike: &str, timeout_ms: u32) -> Result<(), String> {
+    pub fn initiate_ike(&mut self, ike: &str, timeout_ms: u32) -> Result<()> {
         let msg = Message::default()
             .with("ike", Value::Str(ike.to_string()))
             .with("timeout", Value::Str(timeout_ms.to_string()));
@@ -191,7 +189,7 @@ impl Vici {
     }
 
     /// `load-shared`: an IKE pre-shared key for `owners` (identities).
-    pub fn load_shared(&mut self, secret: &str, owners: &[&str]) -> Result<(), String> {
+    pub fn load_shared(&mut self, secret: &str, owners: &[&str]) -> Result<()> {
         let msg = Message::default()
             .with("type", Value::Str("IKE".into()))
             .with("data", Value::Str(secret.to_string()))
@@ -203,7 +201,7 @@ impl Vici {
     }
 
     /// `load-key`: a private key, PEM (type detected by charon).
-    pub fn load_key(&mut self, pem: &str) -> Result<(), String> {
+    pub fn load_key(&mut self, pem: &str) -> Result<()> {
         let msg = Message::default()
             .with("type", Value::Str("any".into()))
             .with("data", Value::Str(pem.to_string()));
@@ -211,23 +209,19 @@ impl Vici {
     }
 
     /// `clear-creds`.
-    pub fn clear_creds(&mut self) -> Result<(), String> {
+    pub fn clear_creds(&mut self) -> Result<()> {
         self.command("clear-creds", &Message::default())
     }
 
     /// `list-certs` of one type (`pubkey`, `x509`, ...): the `list-cert` events.
-    pub fn list_certs(&mut self, cert_type: &str) -> Result<Vec<ListedCert>, String> {
+    pub fn list_certs(&mut self, cert_type: &str) -> Result<Vec<ListedCert>> {
         let msg = Message::default().with("type", Value::Str(cert_type.to_string()));
         let client = &mut self.client;
         self.rt.block_on(async {
             let stream = client.stream_request::<_, ListedCert>("list-certs", "list-cert", &msg);
             pin_mut!(stream);
             let mut out = Vec::new();
-            while let Some(c) = stream
-                .try_next()
-                .await
-                .map_err(|e| format!("vici list-certs: {e}"))?
-            {
+            while let Some(c) = stream.try_next().await.context("vici list-certs")? {
                 out.push(c);
             }
             Ok(out)

@@ -157,9 +157,9 @@ pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
         None => replay::Reader::ALL.to_vec(),
     };
     let runs = replay::run_many(&releases, &readers, args.runs as usize);
-    replay::save(&runs)?;
+    replay::save(&runs).map_err(|e| format!("{e:#}"))?;
     let ok = runs.iter().all(|r| r.record.as_expected());
-    let saved = replay::load_records()?;
+    let saved = replay::load_records().map_err(|e| format!("{e:#}"))?;
     if args.json {
         println!(
             "{}",
@@ -188,7 +188,8 @@ pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
     let (runs, rate) = match args.only {
         None => {
             let (runs, rate) =
-                race::run_rate(args.min_seconds, args.max_seconds, args.attempts as usize)?;
+                race::run_rate(args.min_seconds, args.max_seconds, args.attempts as usize)
+                    .map_err(|e| format!("{e:#}"))?;
             (runs, Some(rate))
         }
         Some(d) => {
@@ -204,10 +205,11 @@ pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
                 min_ops: 0,
                 max_seconds: args.max_seconds,
             };
-            (vec![race::run(release, limits)?], None)
+            let run = race::run(release, limits).map_err(|e| format!("{e:#}"))?;
+            (vec![run], None)
         }
     };
-    race::save(&runs)?;
+    race::save(&runs).map_err(|e| format!("{e:#}"))?;
     let real: Vec<Record> = runs.iter().map(|r| r.record.clone()).collect();
     let ok = real.iter().all(Record::as_expected);
     if args.json {
@@ -242,7 +244,7 @@ pub fn saved_records() -> Result<Vec<Record>, String> {
     for load in [replay::load_records, race::load_records] {
         match load() {
             Ok(r) => out.extend(r),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(format!("{e:#}")),
         }
     }
     if out.is_empty() {

@@ -92,7 +92,7 @@ pub fn run() -> Result<bool, String> {
     let mut provisioning = Some(std::thread::spawn(|| {
         Release::ALL
             .iter()
-            .map(|r| r.provision().map_err(|e| format!("{}: {e}", r.label())))
+            .map(|r| r.provision().map_err(|e| format!("{}: {e:#}", r.label())))
             .collect::<Result<Vec<String>, String>>()
     }));
     for step in STEPS {

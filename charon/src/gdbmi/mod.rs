@@ -18,15 +18,18 @@
 //! (gdb hung or died) it kills gdb **and the traced process, by its PID**, because a
 //! process left with breakpoint instructions in its code would die later anyway.
 
+use crate::process;
+use anyhow::{anyhow, bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
-use wait_timeout::ChildExt;
 
 mod parse;
+#[cfg(test)]
+mod tests;
 pub use parse::{number, parse_line, Record, Value};
 
 /// How long one MI command may take before the driver gives up on gdb.
@@ -89,14 +92,15 @@ impl Gdb {
     /// `sysroot` is the root (its libraries are read from there) and `exe` its
     /// executable seen from the host. Every thread is stopped by the attach; call
     /// [`Gdb::continue_all`] to let them run.
-    pub fn attach(pid: u32, sysroot: Option<&Path>, exe: Option<&Path>) -> Result<Gdb, String> {
-        let mut child = Command::new("gdb")
-            .args(["-nx", "-q", "--interpreter=mi3"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start gdb (apt-get install gdb): {e}"))?;
+    pub fn attach(pid: u32, sysroot: Option<&Path>, exe: Option<&Path>) -> Result<Gdb> {
+        let mut child = process::spawn(
+            Command::new("gdb")
+                .args(["-nx", "-q", "--interpreter=mi3"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
+        .context("cannot start gdb (apt-get install gdb)")?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let (tx, lines) = mpsc::channel();
@@ -114,9 +118,7 @@ impl Gdb {
             token: 0,
             stops: VecDeque::new(),
             pid,
-            comm: std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .map(|c| c.trim().to_string())
-                .unwrap_or_default(),
+            comm: process::comm_of(pid).unwrap_or_default(),
             attached: false,
         };
         gdb.cmd("-gdb-set non-stop on")?;
@@ -176,24 +178,22 @@ impl Gdb {
 
     /// Sends one MI command and waits for its result: the results tuple of `^done` /
     /// `^running`, or an error with gdb's message.
-    pub fn cmd(&mut self, command: &str) -> Result<Value, String> {
+    pub fn cmd(&mut self, command: &str) -> Result<Value> {
         self.token += 1;
         let token = self.token;
         writeln!(self.stdin, "{token}{command}")
             .and_then(|_| self.stdin.flush())
-            .map_err(|e| format!("gdb is gone ({command}): {e}"))?;
+            .with_context(|| format!("gdb is gone ({command})"))?;
         let deadline = Instant::now() + COMMAND_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = match self.lines.recv_timeout(left) {
                 Ok(l) => l,
                 Err(RecvTimeoutError::Timeout) => {
-                    return Err(format!(
-                        "gdb did not answer {command} within {COMMAND_TIMEOUT:?}"
-                    ))
+                    bail!("gdb did not answer {command} within {COMMAND_TIMEOUT:?}")
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(format!("gdb exited while running {command}"))
+                    bail!("gdb exited while running {command}")
                 }
             };
             if let Some(Record::Result {
@@ -206,7 +206,7 @@ impl Gdb {
                     continue;
                 }
                 return match class.as_str() {
-                    "error" => Err(format!(
+                    "error" => Err(anyhow!(
                         "gdb: {command}: {}",
                         results.str("msg").unwrap_or("error")
                     )),
@@ -222,8 +222,8 @@ impl Gdb {
         &mut self,
         timeout: Duration,
         want: impl Fn(&Stop) -> bool,
-        mut other: impl FnMut(&mut Gdb, Stop) -> Result<(), String>,
-    ) -> Result<Option<Stop>, String> {
+        mut other: impl FnMut(&mut Gdb, Stop) -> Result<()>,
+    ) -> Result<Option<Stop>> {
         let deadline = Instant::now() + timeout;
         loop {
             while let Some(s) = self.stops.pop_front() {
@@ -244,38 +244,38 @@ impl Gdb {
                     self.pump(line);
                 }
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Err("gdb exited".into()),
+                Err(RecvTimeoutError::Disconnected) => bail!("gdb exited"),
             }
         }
     }
 
     /// Resumes every thread. Stops reported before gdb accepted the command (the
     /// attach's, for one) are over: they are dropped from the queue.
-    pub fn continue_all(&mut self) -> Result<(), String> {
+    pub fn continue_all(&mut self) -> Result<()> {
         self.cmd("-exec-continue --all")?;
         self.stops.clear();
         Ok(())
     }
 
     /// Resumes one thread.
-    pub fn continue_thread(&mut self, thread: &str) -> Result<(), String> {
+    pub fn continue_thread(&mut self, thread: &str) -> Result<()> {
         self.cmd(&format!("-exec-continue --thread {thread}"))
             .map(|_| ())
     }
 
     /// Evaluates `expr` (registers, `*(long*)ADDR`) in frame 0 of a stopped thread, as
     /// an integer.
-    pub fn eval(&mut self, thread: &str, expr: &str) -> Result<u64, String> {
+    pub fn eval(&mut self, thread: &str, expr: &str) -> Result<u64> {
         let v = self.cmd(&format!(
             "-data-evaluate-expression --thread {thread} --frame 0 \"{expr}\""
         ))?;
         let s = v.str("value").unwrap_or("");
-        number(s).ok_or_else(|| format!("gdb: {expr} = {s:?} is not a number"))
+        number(s).with_context(|| format!("gdb: {expr} = {s:?} is not a number"))
     }
 
     /// The program counters of a stopped thread's innermost `depth` frames (gdb
     /// unwinds through stripped code with `.eh_frame`).
-    pub fn frames(&mut self, thread: &str, depth: usize) -> Result<Vec<u64>, String> {
+    pub fn frames(&mut self, thread: &str, depth: usize) -> Result<Vec<u64>> {
         let v = self.cmd(&format!(
             "-stack-list-frames --thread {thread} 0 {}",
             depth.saturating_sub(1)
@@ -289,7 +289,7 @@ impl Gdb {
     }
 
     /// The instructions from `start` to `end`: (address, text).
-    pub fn disassemble(&mut self, start: u64, end: u64) -> Result<Vec<(u64, String)>, String> {
+    pub fn disassemble(&mut self, start: u64, end: u64) -> Result<Vec<(u64, String)>> {
         let v = self.cmd(&format!("-data-disassemble -s {start:#x} -e {end:#x} -- 0"))?;
         Ok(v.get("asm_insns")
             .map(|s| s.items())
@@ -306,7 +306,7 @@ impl Gdb {
         location: &str,
         thread: Option<&str>,
         condition: Option<&str>,
-    ) -> Result<String, String> {
+    ) -> Result<String> {
         let mut c = String::from("-break-insert");
         if let Some(t) = thread {
             c.push_str(&format!(" -p {t}"));
@@ -320,24 +320,24 @@ impl Gdb {
         v.get("bkpt")
             .and_then(|b| b.str("number"))
             .map(String::from)
-            .ok_or_else(|| format!("gdb: {c}: no breakpoint number"))
+            .with_context(|| format!("gdb: {c}: no breakpoint number"))
     }
 
     /// A hardware read watchpoint on the 8 bytes at `addr`, set from the context of
     /// `thread` (a stopped one: gdb needs a stopped thread to evaluate the expression);
     /// it watches every thread. Returns its number.
-    pub fn watch_read(&mut self, thread: &str, addr: u64) -> Result<String, String> {
+    pub fn watch_read(&mut self, thread: &str, addr: u64) -> Result<String> {
         let v = self.cmd(&format!(
             "-break-watch --thread {thread} --frame 0 -r *(long*){addr:#x}"
         ))?;
         v.get("hw-rwpt")
             .and_then(|b| b.str("number"))
             .map(String::from)
-            .ok_or_else(|| "gdb: no hardware read watchpoint".into())
+            .context("gdb: no hardware read watchpoint")
     }
 
     /// Deletes breakpoints (all of them when `numbers` is empty).
-    pub fn break_delete(&mut self, numbers: &[&str]) -> Result<(), String> {
+    pub fn break_delete(&mut self, numbers: &[&str]) -> Result<()> {
         self.cmd(&format!("-break-delete {}", numbers.join(" ")))
             .map(|_| ())
     }
@@ -346,7 +346,7 @@ impl Gdb {
     /// signal a thread stopped with is delivered) and ends gdb. On any failure gdb is
     /// killed and so is the traced process, by PID (see the module docs); the error
     /// says so.
-    pub fn release(&mut self) -> Result<(), String> {
+    pub fn release(&mut self) -> Result<()> {
         if !self.attached {
             return Ok(());
         }
@@ -357,34 +357,24 @@ impl Gdb {
             .map(|_| ());
         let _ = writeln!(self.stdin, "-gdb-exit").and_then(|_| self.stdin.flush());
         let exited = matches!(
-            self.child.wait_timeout(Duration::from_secs(10)),
+            process::wait_for(&mut self.child, Duration::from_secs(10)),
             Ok(Some(_))
         );
         if !exited {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            let _ = process::kill_child(&mut self.child);
         }
         match detached {
             Ok(()) => Ok(()),
             Err(e) => {
                 // Only the process attached to: a PID whose process is gone may have
                 // been reused, and then it is left alone.
-                let same = std::fs::read_to_string(format!("/proc/{}/comm", self.pid))
-                    .is_ok_and(|c| c.trim() == self.comm);
-                if same {
-                    let _ = Command::new("kill")
-                        .args(["-KILL", &self.pid.to_string()])
-                        .stdin(Stdio::null())
-                        .status();
-                }
-                Err(format!(
-                    "could not remove the breakpoints and detach ({e}): {}",
-                    if same {
-                        format!("killed process {} by PID", self.pid)
-                    } else {
-                        format!("process {} is gone", self.pid)
-                    }
-                ))
+                let killed = process::kill_if_still(self.pid, &self.comm);
+                let fate = match &killed {
+                    Ok(true) => format!("killed process {} by PID", self.pid),
+                    Ok(false) => format!("process {} is gone", self.pid),
+                    Err(k) => format!("{k:#}"),
+                };
+                bail!("could not remove the breakpoints and detach ({e:#}): {fate}")
             }
         }
     }
@@ -395,9 +385,8 @@ impl Drop for Gdb {
         if let Err(e) = self.release() {
             eprintln!("gdb: {e}");
         }
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if let Err(e) = process::kill_child(&mut self.child) {
+            eprintln!("gdb: {e:#}");
         }
     }
 }
@@ -410,57 +399,4 @@ pub fn tracer_of(pid: u32) -> Option<u32> {
         .lines()
         .find_map(|l| l.strip_prefix("TracerPid:"))
         .and_then(|v| v.trim().parse().ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_a_breakpoint_stop() {
-        let r = parse_line(
-            r#"*stopped,reason="breakpoint-hit",disp="keep",bkptno="2",frame={addr="0x00007f8e95efa27b",func="??",args=[],from="target:/usr/lib/ipsec/plugins/libstrongswan-pubkey.so"},thread-id="12",stopped-threads=["12"],core="1""#,
-        );
-        let Record::Async {
-            kind,
-            class,
-            results,
-        } = r
-        else {
-            panic!("not async: {r:?}")
-        };
-        assert_eq!((kind, class.as_str()), ('*', "stopped"));
-        let s = Stop::from(&results);
-        assert_eq!(s.reason, "breakpoint-hit");
-        assert_eq!(s.bkptno.as_deref(), Some("2"));
-        assert_eq!(s.thread.as_deref(), Some("12"));
-        assert_eq!(s.pc, Some(0x7f8e95efa27b));
-    }
-
-    #[test]
-    fn parses_results_lists_and_escapes() {
-        let r = parse_line(
-            r#"7^done,stack=[frame={level="0",addr="0x10"},frame={level="1",addr="0x20"}],msg="a \"q\"\n""#,
-        );
-        let Record::Result {
-            token,
-            class,
-            results,
-        } = r
-        else {
-            panic!("not a result")
-        };
-        assert_eq!((token, class.as_str()), (Some(7), "done"));
-        let addrs: Vec<&str> = results
-            .get("stack")
-            .expect("stack")
-            .items()
-            .iter()
-            .filter_map(|f| f.str("addr"))
-            .collect();
-        assert_eq!(addrs, ["0x10", "0x20"]);
-        assert_eq!(results.str("msg"), Some("a \"q\"\n"));
-        assert_eq!(number("-1"), Some(u64::MAX));
-        assert_eq!(number("34240593922"), Some(0x7f8e60002));
-    }
 }

@@ -1,14 +1,13 @@
 //! The forced schedule on 6.0.1 (fixed): the writer held after `add_cert_ref`
 //! released the store's lock; every subject the reader loads is live.
 
-use super::{
-    at, is_bp, need, next_break, pass_on, reader_stops, Client, Ctx, Facts, Load, Steps, Who,
-    STEP_TIMEOUT,
-};
+use super::driver::{at, is_bp, need, next_break, pass_on, reader_stops, Client, Ctx, Steps, Who};
+use super::{Facts, Load, STEP_TIMEOUT};
 use crate::daemon::Charon;
 use crate::gdbmi::Gdb;
 use crate::inspect;
 use crate::vici::Message;
+use anyhow::{bail, Result};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use swan_credstore_models::record::StepKind;
@@ -21,13 +20,13 @@ pub(super) fn run(
     charon: &Charon,
     msg: &Message,
     steps: &mut Steps,
-    trigger: &dyn Fn() -> Result<Client, String>,
-) -> Result<(Facts, String), String> {
+    trigger: &dyn Fn() -> Result<Client>,
+) -> Result<(Facts, String)> {
     if ctx.code.has_set_subject() {
-        return Err(format!(
+        bail!(
             "6.0.1: the method table has {} slots, a set_subject among them",
             ctx.code.table.len()
-        ));
+        );
     }
     steps.push(
         Who::Writer,
@@ -54,7 +53,7 @@ pub(super) fn run(
             // are what a reader could load; their frees (inside the duplicate's
             // `destroy`) are recorded.
             if !is_bp(&s, &b_equals) {
-                return Err(format!("expected add_cert_ref's equals first, got {s:?}"));
+                bail!("expected add_cert_ref's equals first, got {s:?}");
             }
             let (a, b) = (gdb.eval(&t, "$rdi")?, gdb.eval(&t, "$rsi")?);
             free_cond = format!(
@@ -66,7 +65,7 @@ pub(super) fn run(
             w = Some(t.clone());
         }
         if w.as_deref() != Some(t.as_str()) {
-            return Err(format!("a second thread {t} in the reload's breakpoints"));
+            bail!("a second thread {t} in the reload's breakpoints");
         }
         if is_bp(&s, &b_equals) {
             let (a, b) = (gdb.eval(&t, "$rdi")?, gdb.eval(&t, "$rsi")?);
@@ -128,7 +127,7 @@ pub(super) fn run(
         } else if is_bp(&s, &b_unlock) {
             break;
         } else {
-            return Err(format!("expected the store's unlock, got {s:?}"));
+            bail!("expected the store's unlock, got {s:?}");
         }
     }
     gdb.cmd(&format!("-exec-finish --thread {w}"))?;
@@ -137,7 +136,7 @@ pub(super) fn run(
         "return from pthread_rwlock_unlock",
     )?;
     if s.thread.as_deref() != Some(w.as_str()) {
-        return Err(format!("finish stopped another thread: {s:?}"));
+        bail!("finish stopped another thread: {s:?}");
     }
     let names: Vec<&str> = [&b_equals, &b_getref, &b_destroy, &b_unlock]
         .into_iter()
@@ -169,7 +168,7 @@ pub(super) fn run(
         };
         let t = s.thread.clone().unwrap_or_default();
         if t == w {
-            return Err("the held writer moved".into());
+            bail!("the held writer moved");
         }
         steps.name(Who::Reader, &t);
         let cert = gdb.eval(&t, &format!("${}", load.base))?;

@@ -13,6 +13,7 @@
 
 use crate::daemon::{Charon, Options, Work};
 use crate::vici::{Message, Value};
+use anyhow::{anyhow, Context, Result};
 use std::path::Path;
 
 /// The UDP port the daemon under test listens on for IKE.
@@ -23,17 +24,17 @@ pub const PSK: &str = "0sc3dhbi1jcmVkc3RvcmUgcmVwbGF5IHRlc3Qga2V5";
 pub const CONN: &str = "replay-peer";
 const OWNERS: [&str; 2] = ["local.example.org", "peer.example.org"];
 
-fn repo_file(rel: &str) -> Result<String, String> {
+fn repo_file(rel: &str) -> Result<String> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("in the workspace");
-    std::fs::read_to_string(repo.join(rel)).map_err(|e| format!("cannot read {rel}: {e}"))
+    std::fs::read_to_string(repo.join(rel)).with_context(|| format!("cannot read {rel}"))
 }
 
 /// Gives the daemon under test its pre-shared key, starts the initiator in its network
 /// namespace (`peer_work` is the initiator's folder) and loads the initiator's key,
 /// secret and connection.
-pub fn start_peer<'w>(peer_work: &'w Work, daemon: &Charon) -> Result<Charon<'w>, String> {
+pub fn start_peer<'w>(peer_work: &'w Work, daemon: &Charon) -> Result<Charon<'w>> {
     daemon.vici()?.load_shared(PSK, &OWNERS)?;
     let peer = Charon::start(
         peer_work,
@@ -44,7 +45,7 @@ pub fn start_peer<'w>(peer_work: &'w Work, daemon: &Charon) -> Result<Charon<'w>
     )?;
     let mut v = peer.vici()?;
     v.load_key(&repo_file("tests/data/keys/rsa.priv.pem")?)
-        .map_err(|e| format!("initiator: {e}\n{}", peer.logs()))?;
+        .map_err(|e| anyhow!("initiator: {e:#}\n{}", peer.logs()))?;
     v.load_shared(PSK, &OWNERS)?;
     let pubkey = repo_file(crate::race::KEY)?;
     let local = Message::default()
@@ -62,6 +63,6 @@ pub fn start_peer<'w>(peer_work: &'w Work, daemon: &Charon) -> Result<Charon<'w>
         .with("local", Value::Section(local))
         .with("remote", Value::Section(remote));
     v.load_conn(&Message::default().with(CONN, Value::Section(conn)))
-        .map_err(|e| format!("initiator: {e}\n{}", peer.logs()))?;
+        .map_err(|e| anyhow!("initiator: {e:#}\n{}", peer.logs()))?;
     Ok(peer)
 }

@@ -29,21 +29,32 @@
 //! `error` row with the reason, never a pass. Whatever happens, the breakpoints are
 //! removed and charon is detached or killed by PID ([`crate::gdbmi::Gdb`]'s drop), and
 //! charon (started by this module) is stopped by PID ([`crate::daemon::Charon`]'s drop).
+//!
+//! What lives here: the run ([`run`], [`run_many`]) and its observations ([`Facts`],
+//! [`ReplayRun`]); the shared machinery of the schedules in `driver.rs`, the two
+//! schedules in `pre_fix.rs` and `fixed.rs`, the IKE reader in [`ike`], the summary and
+//! the saved records in `report.rs`.
 
 use crate::daemon::{Charon, Options, Release, Work};
-use crate::gdbmi::{self, Gdb, Stop};
+use crate::gdbmi::{self, Gdb};
+use swan_credstore_models::record::StepKind;
 
+mod driver;
+mod facts;
 mod fixed;
 pub mod ike;
 mod pre_fix;
+mod report;
 use crate::inspect::{self, Code, Sites};
+use crate::process;
 use crate::race;
-use crate::vici::{Message, Vici};
-use std::sync::mpsc;
+use anyhow::{bail, Context, Result};
+use driver::{Client, Ctx, Steps, Who};
+use facts::conclude;
+pub use facts::{Facts, Load};
+pub use report::{load_records, records_path, save, summary};
 use std::time::{Duration, Instant};
-use swan_credstore_models::record::{
-    Bounds, Checker, Outcome, Record, Scenario, StepKind, StepRecord,
-};
+use swan_credstore_models::record::{Bounds, Checker, Outcome, Record, Scenario};
 
 /// The checker name of the rows.
 pub const CHECKER: Checker = Checker::RealReplay;
@@ -88,50 +99,6 @@ impl Reader {
     }
 }
 
-/// One load of a cert's subject pointer by the reader while the writer was held.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Load {
-    /// The cert (`this`).
-    pub cert: u64,
-    /// The address the load returned (the cert's subject field; the writer is held, so
-    /// the field cannot change under it).
-    pub subject: u64,
-    /// Whether that block still started with an identity's methods.
-    pub live: bool,
-}
-
-/// What a forced run observed; its verdict is computed from these alone
-/// ([`Facts::verdict`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Facts {
-    /// Whether the method table has a `set_subject` slot (5.9.8: yes; 6.0.1: no).
-    pub set_subject_slot: bool,
-    /// Identity blocks the writer freed before it was held, that a reader could reach.
-    pub freed: Vec<u64>,
-    /// The reader's subject loads while the writer was held.
-    pub loads: Vec<Load>,
-    /// Whether a hardware watchpoint saw the reader read a freed block.
-    pub read_of_freed: bool,
-    /// A signal the reader got afterwards (`SIGSEGV`).
-    pub signal: Option<String>,
-}
-
-impl Facts {
-    /// `race` when the reader loaded an address the writer had freed, or a block that
-    /// is no identity any more; `pass` when it loaded at least one subject and every one
-    /// was live; an error when it loaded none (nothing was checked).
-    pub fn verdict(&self) -> Result<Outcome, String> {
-        if self.loads.is_empty() {
-            return Err("the reader loaded no subject while the writer was held".into());
-        }
-        let bad = self
-            .loads
-            .iter()
-            .any(|l| !l.live || self.freed.contains(&l.subject));
-        Ok(if bad { Outcome::Race } else { Outcome::Pass })
-    }
-}
-
 /// What one forced run observed.
 #[derive(Clone, Debug)]
 pub struct ReplayRun {
@@ -152,200 +119,10 @@ pub struct ReplayRun {
     pub after: (bool, u32),
 }
 
-/// Step list under construction.
-pub(super) struct Steps {
-    steps: Vec<StepRecord>,
-    writer: String,
-    reader: String,
-    reader_label: &'static str,
-}
-
-/// Which charon thread made a step.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Who {
-    Writer,
-    Reader,
-    Daemon,
-}
-
-impl Steps {
-    pub(super) fn name(&mut self, who: Who, gdb_thread: &str) {
-        match who {
-            Who::Writer => self.writer = format!("charon thread {gdb_thread} (vici load-conn)"),
-            Who::Reader => {
-                self.reader = format!("charon thread {gdb_thread} ({})", self.reader_label)
-            }
-            Who::Daemon => {}
-        }
-    }
-    pub(super) fn reader_label(&self) -> &'static str {
-        self.reader_label
-    }
-    pub(super) fn push(&mut self, who: Who, kind: StepKind, op: &str, detail: String) {
-        let thread = match who {
-            Who::Writer => &self.writer,
-            Who::Reader => &self.reader,
-            Who::Daemon => "charon",
-        };
-        self.steps.push(StepRecord {
-            seq: self.steps.len() + 1,
-            thread: thread.to_string(),
-            kind,
-            op: op.to_string(),
-            object: None,
-            detail,
-            at: None,
-        });
-    }
-}
-
-/// A vici request run on its own thread, so the driver can hold charon meanwhile.
-pub(super) struct Client {
-    done: mpsc::Receiver<Result<String, String>>,
-    answer: Option<String>,
-}
-
-impl Client {
-    /// Runs `request` on a new connection to `charon`, on its own thread.
-    fn spawn(
-        charon: &Charon,
-        request: impl FnOnce(&mut Vici) -> Result<String, String> + Send + 'static,
-    ) -> Result<Client, String> {
-        let mut v = charon.vici()?;
-        let (tx, done) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(request(&mut v));
-        });
-        Ok(Client { done, answer: None })
-    }
-    pub(super) fn load_conn(charon: &Charon, msg: &Message) -> Result<Client, String> {
-        let msg = msg.clone();
-        Client::spawn(charon, move |v| {
-            v.load_conn(&msg).map(|()| "load-conn: success".to_string())
-        })
-    }
-    pub(super) fn list_certs(charon: &Charon) -> Result<Client, String> {
-        Client::spawn(charon, |v| {
-            v.list_certs("pubkey").map(|certs| {
-                let subjects: Vec<String> = certs
-                    .iter()
-                    .map(|c| c.subject.clone().unwrap_or_else(|| "(no subject)".into()))
-                    .collect();
-                format!(
-                    "list-certs: {} cert(s): {}",
-                    certs.len(),
-                    subjects.join(", ")
-                )
-            })
-        })
-    }
-    pub(super) fn initiate(peer: &Charon) -> Result<Client, String> {
-        Client::spawn(peer, |v| {
-            v.initiate_ike(ike::CONN, 15_000)
-                .map(|()| "initiate (on the IKE peer): IKE_SA established".to_string())
-        })
-    }
-    /// A request never sent: it counts as answered at once.
-    fn silent() -> Client {
-        Client {
-            done: mpsc::channel().1,
-            answer: Some("no request sent (the driver's negative control)".into()),
-        }
-    }
-    fn text(r: Result<String, String>) -> String {
-        r.unwrap_or_else(|e| format!("failed: {e}"))
-    }
-    /// The answer, if it has come.
-    pub(super) fn poll(&mut self) -> Option<&str> {
-        if self.answer.is_none() {
-            if let Ok(r) = self.done.try_recv() {
-                self.answer = Some(Client::text(r));
-            }
-        }
-        self.answer.as_deref()
-    }
-    /// The answer, waiting up to `timeout` for it.
-    pub(super) fn result(&mut self, timeout: Duration) -> String {
-        if let Some(a) = &self.answer {
-            return a.clone();
-        }
-        match self.done.recv_timeout(timeout) {
-            Ok(r) => Client::text(r),
-            Err(_) => format!("no answer within {timeout:?}"),
-        }
-    }
-}
-
-pub(super) struct Ctx<'a> {
-    pub(super) pid: u32,
-    pub(super) code: &'a Code,
-    pub(super) sites: &'a Sites,
-}
-
-impl Ctx<'_> {
-    pub(super) fn id(&self, addr: u64) -> String {
-        match inspect::identity(self.pid, self.code, addr) {
-            Ok(v) => match &v.value {
-                Some(val) if v.live() => format!("{addr:#x} ({val})"),
-                _ => format!(
-                    "{addr:#x} (words 0–1: {:#x} {:#x}, not an identity's methods)",
-                    v.head[0], v.head[1]
-                ),
-            },
-            Err(e) => format!("{addr:#x} ({e})"),
-        }
-    }
-    pub(super) fn subject_of(&self, cert: u64) -> Result<u64, String> {
-        Ok(inspect::read_words(self.pid, cert + self.sites.subject_offset, 1)?[0])
-    }
-    pub(super) fn frames(&self, gdb: &mut Gdb, thread: &str) -> String {
-        match gdb.frames(thread, 5) {
-            Ok(f) => f
-                .iter()
-                .map(|&a| self.code.describe(a))
-                .collect::<Vec<_>>()
-                .join(" ← "),
-            Err(e) => format!("(no frames: {e})"),
-        }
-    }
-}
-
-/// Hands the reader's stops to `on_stop` (which returns `false` to stop waiting, at a
-/// signal) until the reader's request has been answered and no stop came for 300 ms,
-/// or [`STEP_TIMEOUT`] passed.
-pub(super) fn reader_stops(
-    gdb: &mut Gdb,
-    client: &mut Client,
-    mut on_stop: impl FnMut(&mut Gdb, Stop) -> Result<bool, String>,
-) -> Result<(), String> {
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    while Instant::now() < deadline {
-        let answered = client.poll().is_some();
-        let wait = Duration::from_millis(if answered { 300 } else { 100 });
-        match gdb.wait_stop(wait, |_| true, |_, _| Ok(()))? {
-            Some(s) => {
-                let go_on = on_stop(gdb, s)?;
-                if !go_on {
-                    return Ok(());
-                }
-            }
-            None if answered => return Ok(()),
-            None => {}
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn is_bp(s: &Stop, n: &str) -> bool {
-    s.reason == "breakpoint-hit" && s.bkptno.as_deref() == Some(n)
-}
-
-pub(super) fn need(stop: Option<Stop>, what: &str) -> Result<Stop, String> {
-    stop.ok_or_else(|| format!("{what}: no such stop within {STEP_TIMEOUT:?}"))
-}
-
-/// Runs the forced schedule on `release` once with `reader` (see the module docs).
-pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
+/// Runs the forced schedule on `release` once with `reader` (see the module docs). An
+/// error only when the run could not be set up or left charon traced; a schedule that
+/// did not go as forced is an `error` row with the reason.
+pub fn run(release: Release, reader: Reader) -> Result<ReplayRun> {
     let started = Instant::now();
     let phase = |what: &str| {
         if std::env::var_os("SWAN_REPLAY_TRACE").is_some() {
@@ -363,10 +140,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
             ..Options::default()
         },
     )?;
-    charon
-        .vici()?
-        .load_conn(&msg)
-        .map_err(|e| format!("{e}\n{}", charon.logs()))?;
+    charon.load_conn(&msg)?;
     let pid = charon.pid();
     phase("charon started, first load-conn done");
     let peer_work = if ike {
@@ -383,33 +157,11 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
         (None, Reader::Silent) => Ok(Client::silent()),
         (None, _) => Client::list_certs(&charon),
     };
-    let mut code = None;
-    for attempt in 1..=20 {
-        match Code::read(pid) {
-            Ok(c) => {
-                code = Some(c);
-                break;
-            }
-            Err(e) => {
-                phase(&format!("method table, attempt {attempt}: {e}"));
-                std::thread::sleep(Duration::from_millis(100))
-            }
-        }
-    }
-    let code = code.ok_or("no live pubkey_cert in charon after the first load-conn")?;
+    let code = read_code(pid, &phase)?;
     let root = release.root();
     let exe = root
         .as_ref()
         .map(|r| r.join(crate::daemon::CHARON.trim_start_matches('/')));
-    phase(&format!(
-        "method table read ({} MiB of anonymous memory)",
-        code.maps
-            .iter()
-            .filter(|m| m.perms.starts_with("rw") && (m.path.is_empty() || m.path == "[heap]"))
-            .map(|m| m.end - m.start)
-            .sum::<u64>()
-            >> 20
-    ));
     let mut gdb = Gdb::attach(pid, root.as_deref(), exe.as_deref())?;
     phase("gdb attached");
     let sites = inspect::sites(&mut gdb, &code)?;
@@ -432,74 +184,19 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     let released = gdb.release();
     drop(gdb);
     phase("gdb released");
-    let mut facts = Facts::default();
-    let (outcome, mut message) = match (outcome, released) {
-        (Ok((f, m)), Ok(())) => {
-            let v = f.verdict();
-            facts = f;
-            match v {
-                Ok(o) => (o, m),
-                Err(e) => (Outcome::Error, format!("{m}; {e}")),
-            }
-        }
-        (Ok((_, m)), Err(r)) => (Outcome::Error, format!("{m}; {r}")),
-        (Err(e), Ok(())) => (Outcome::Error, e),
-        (Err(e), Err(r)) => (Outcome::Error, format!("{e}; {r}")),
-    };
+    let (outcome, mut message, facts) = conclude(outcome, released);
     // What charon did once let go.
     let mut charon = charon;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while charon.alive() && Instant::now() < deadline && facts.signal.is_some() {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (alive, traced, after) = let_go(&mut charon, &work, facts.signal.is_some());
     phase("waited for charon");
-    let alive = charon.alive();
-    let traced = gdbmi::tracer_of(pid).unwrap_or(0);
-    let log = std::fs::read_to_string(work.log()).unwrap_or_default();
-    let crash: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("received") || l.contains("killing ourself"))
-        .take(3)
-        .collect();
-    let after = if alive {
-        format!("charon carries on (PID {pid} alive, tracer PID {traced})")
-    } else {
-        format!(
-            "charon died: {}",
-            if crash.is_empty() {
-                "no log line".to_string()
-            } else {
-                crash.join(" / ")
-            }
-        )
-    };
     steps.push(Who::Daemon, StepKind::Call, "let go", after.clone());
     message.push_str(&format!("; then {after}"));
     if alive && traced != 0 {
-        return Err(format!(
-            "charon {pid} is still traced by {traced} after the replay"
-        ));
+        bail!("charon {pid} is still traced by {traced} after the replay");
     }
     drop(charon);
     phase("charon stopped");
-    let site_text = format!(
-        "subject at +{:#x}; loads: {}; set_subject: {}",
-        sites.subject_offset,
-        sites
-            .loads
-            .iter()
-            .map(|l| format!("{} {}", l.method, code.describe(l.addr)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        sites
-            .set_subject
-            .map(|(e, a)| format!(
-                "entry {}, after destroy {}",
-                code.describe(e),
-                code.describe(a)
-            ))
-            .unwrap_or_else(|| "none (no slot in the method table)".into())
-    );
+    let site_text = describe_sites(&sites, &code);
     let expected = release.expected();
     let seconds = started.elapsed().as_secs_f64();
     let record = Record {
@@ -552,46 +249,86 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun, String> {
     })
 }
 
-/// Resumes a stop that is not the one waited for, or refuses a signal.
-pub(super) fn pass_on(gdb: &mut Gdb, s: Stop) -> Result<(), String> {
-    match (&s.thread, s.reason.as_str()) {
-        (Some(t), "breakpoint-hit") => gdb.continue_thread(t),
-        // A stop with no reason or signal 0: gdb stopping a thread for itself (the
-        // attach); it is resumed.
-        (Some(t), "") => gdb.continue_thread(t),
-        (Some(t), "signal-received") if s.signal.as_deref() == Some("0") => gdb.continue_thread(t),
-        _ => Err(format!(
-            "unexpected stop: {} {} in thread {:?} at {:?}",
-            s.reason,
-            s.signal.clone().unwrap_or_default(),
-            s.thread,
-            s.pc.map(|p| format!("{p:#x}"))
-        )),
-    }
+/// The method table of charon `pid`, read as soon as a `pubkey_cert` is live (up to 20
+/// attempts, 100 ms apart, each failure traced by `phase`).
+fn read_code(pid: u32, phase: &dyn Fn(&str)) -> Result<Code> {
+    let mut attempt = 0;
+    let code = process::wait_until(
+        Instant::now() + Duration::from_millis(1900),
+        Duration::from_millis(100),
+        || {
+            attempt += 1;
+            Code::read(pid)
+                .inspect_err(|e| phase(&format!("method table, attempt {attempt}: {e:#}")))
+                .ok()
+        },
+    )
+    .context("no live pubkey_cert in charon after the first load-conn")?;
+    phase(&format!(
+        "method table read ({} MiB of anonymous memory)",
+        code.maps
+            .iter()
+            .filter(|m| m.perms.starts_with("rw") && (m.path.is_empty() || m.path == "[heap]"))
+            .map(|m| m.end - m.start)
+            .sum::<u64>()
+            >> 20
+    ));
+    Ok(code)
 }
 
-/// The next breakpoint stop (any thread), or a signal/exit stop as an error.
-pub(super) fn next_break(gdb: &mut Gdb, what: &str) -> Result<(Stop, String), String> {
-    let quiet = |s: &Stop| {
-        s.reason.is_empty() || (s.reason == "signal-received" && s.signal.as_deref() == Some("0"))
+/// What charon does once let go: waited for up to 10 s to die when the reader got a
+/// signal. Returns whether it is alive, the PID tracing it (0: none) and the step text.
+fn let_go(charon: &mut Charon, work: &Work, signalled: bool) -> (bool, u32, String) {
+    let pid = charon.pid();
+    if signalled {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        process::wait_until(deadline, Duration::from_millis(100), || {
+            (!charon.alive()).then_some(())
+        });
+    }
+    let alive = charon.alive();
+    let traced = gdbmi::tracer_of(pid).unwrap_or(0);
+    let log = std::fs::read_to_string(work.log()).unwrap_or_default();
+    let crash: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("received") || l.contains("killing ourself"))
+        .take(3)
+        .collect();
+    let after = if alive {
+        format!("charon carries on (PID {pid} alive, tracer PID {traced})")
+    } else {
+        format!(
+            "charon died: {}",
+            if crash.is_empty() {
+                "no log line".to_string()
+            } else {
+                crash.join(" / ")
+            }
+        )
     };
-    let s = need(gdb.wait_stop(STEP_TIMEOUT, |s| !quiet(s), pass_on)?, what)?;
-    match (&s.thread, s.reason.as_str()) {
-        (Some(t), "breakpoint-hit") => {
-            let t = t.clone();
-            Ok((s, t))
-        }
-        _ => Err(format!(
-            "{what}: charon stopped for another reason: {} {} at {:?}",
-            s.reason,
-            s.signal.clone().unwrap_or_default(),
-            s.pc.map(|p| format!("{p:#x}"))
-        )),
-    }
+    (alive, traced, after)
 }
 
-pub(super) fn at(a: u64) -> String {
-    format!("*{a:#x}")
+/// The recovered sites as one line, for the report.
+fn describe_sites(sites: &Sites, code: &Code) -> String {
+    format!(
+        "subject at +{:#x}; loads: {}; set_subject: {}",
+        sites.subject_offset,
+        sites
+            .loads
+            .iter()
+            .map(|l| format!("{} {}", l.method, code.describe(l.addr)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        sites
+            .set_subject
+            .map(|(e, a)| format!(
+                "entry {}, after destroy {}",
+                code.describe(e),
+                code.describe(a)
+            ))
+            .unwrap_or_else(|| "none (no slot in the method table)".into())
+    )
 }
 
 /// `runs` forced runs on each of `releases`, one after the other; every run's result,
@@ -601,7 +338,8 @@ pub fn run_many(releases: &[Release], readers: &[Reader], runs: usize) -> Vec<Re
     for &reader in readers {
         for &release in releases {
             for i in 1..=runs.max(1) {
-                let r = run(release, reader).unwrap_or_else(|e| error_run(release, reader, e));
+                let r = run(release, reader)
+                    .unwrap_or_else(|e| error_run(release, reader, format!("{e:#}")));
                 eprintln!(
                     "real replay: {} × {} run {i}/{runs}: {} ({:.1} s)",
                     release.label(),
@@ -649,141 +387,5 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
         sites: String::new(),
         facts: Facts::default(),
         after: (false, 0),
-    }
-}
-
-fn cell_label(release: Release, reader: Reader) -> String {
-    format!("{} × {}", release.label(), reader.label())
-}
-
-/// Per daemon and reader: how many runs had the expected outcome, and the time per run
-/// (min, median, max).
-pub fn summary(runs: &[ReplayRun]) -> String {
-    let mut out = String::new();
-    for reader in Reader::ALL {
-        for release in Release::ALL {
-            let mine: Vec<&ReplayRun> = runs
-                .iter()
-                .filter(|r| r.release == release && r.reader == reader)
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let ok = mine.iter().filter(|r| r.record.as_expected()).count();
-            let mut t: Vec<f64> = mine.iter().map(|r| r.seconds).collect();
-            t.sort_by(f64::total_cmp);
-            out.push_str(&format!(
-                "{}: {ok} of {} forced runs {} as expected ({}); seconds per run: min {:.1}, median {:.1}, max {:.1}\n",
-                cell_label(release, reader),
-                mine.len(),
-                mine[0].record.expected,
-                if ok == mine.len() { "all" } else { "NOT all" },
-                t[0],
-                t[t.len() / 2],
-                t[t.len() - 1]
-            ));
-            for r in mine.iter().filter(|r| !r.record.as_expected()) {
-                out.push_str(&format!(
-                    "  {}: {}\n",
-                    r.record.outcome,
-                    r.record.message.clone().unwrap_or_default()
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// Where the records go.
-pub fn records_path() -> std::path::PathBuf {
-    crate::target_dir().join("reports/real-replay.json")
-}
-
-/// Saves one record per daemon and reader (its last run, the summary line appended to
-/// its message) and the summary with every run's steps as text beside it. Records of
-/// cells these runs did not cover are kept from the previous save.
-pub fn save(runs: &[ReplayRun]) -> Result<(), String> {
-    let sum = summary(runs);
-    let mut last: Vec<Record> = Vec::new();
-    for reader in Reader::ALL {
-        for release in Release::ALL {
-            if let Some(r) = runs
-                .iter()
-                .rev()
-                .find(|r| r.release == release && r.reader == reader)
-            {
-                let mut rec = r.record.clone();
-                let label = cell_label(release, reader);
-                let line = sum.lines().find(|l| l.starts_with(&label)).unwrap_or("");
-                rec.message = Some(format!(
-                    "{} [{line}]",
-                    rec.message.take().unwrap_or_default()
-                ));
-                last.push(rec);
-            }
-        }
-    }
-    let covered = |r: &Record| {
-        last.iter()
-            .any(|l| l.scenario == r.scenario && l.variant == r.variant && l.flow == r.flow)
-    };
-    let kept: Vec<Record> = load_records()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| !covered(r))
-        .collect();
-    last.extend(kept);
-    let mut text = sum.clone();
-    for r in runs {
-        text.push_str(&format!(
-            "\n== {} ({:.1} s)\n   sites: {}\n",
-            cell_label(r.release, r.reader),
-            r.seconds,
-            r.sites
-        ));
-        for s in r.record.counterexample.iter().flatten() {
-            text.push_str(&format!(
-                "   {:>3}  {}  {}: {}\n",
-                s.seq, s.thread, s.op, s.detail
-            ));
-        }
-    }
-    crate::save_records(&records_path(), last.iter(), &text)
-}
-
-/// Reads the saved records (for `cargo xtask verify --real` and the report).
-pub fn load_records() -> Result<Vec<Record>, String> {
-    crate::load_records(&records_path(), "cargo xtask real-replay")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(subject: u64, live: bool) -> Load {
-        Load {
-            cert: 0x1000,
-            subject,
-            live,
-        }
-    }
-
-    #[test]
-    fn verdict_is_computed_from_the_loads() {
-        let mut f = Facts {
-            freed: vec![0x2000],
-            ..Facts::default()
-        };
-        assert!(f.verdict().is_err(), "no load: nothing was checked");
-        f.loads = vec![load(0x3000, true)];
-        assert_eq!(f.verdict(), Ok(Outcome::Pass));
-        f.loads.push(load(0x2000, true));
-        assert_eq!(f.verdict(), Ok(Outcome::Race), "a load of a freed address");
-        f.loads = vec![load(0x4000, false)];
-        assert_eq!(
-            f.verdict(),
-            Ok(Outcome::Race),
-            "a block that is no identity"
-        );
     }
 }

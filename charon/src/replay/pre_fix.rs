@@ -1,14 +1,13 @@
 //! The forced schedule on 5.9.8 (pre-fix): the writer held inside `set_subject` after
 //! the old identity's `free`; the reader loads and reads the freed identity.
 
-use super::{
-    at, is_bp, next_break, pass_on, reader_stops, Client, Ctx, Facts, Load, Steps, Who,
-    STEP_TIMEOUT,
-};
+use super::driver::{at, is_bp, next_break, pass_on, reader_stops, Client, Ctx, Steps, Who};
+use super::{Facts, Load, STEP_TIMEOUT};
 use crate::daemon::Charon;
 use crate::gdbmi::{self, Gdb};
 use crate::inspect;
 use crate::vici::Message;
+use anyhow::{bail, Context, Result};
 use swan_credstore_models::record::StepKind;
 
 /// 5.9.8: hold the writer inside `set_subject` after the destroy; the reader loads and
@@ -19,12 +18,12 @@ pub(super) fn run(
     charon: &Charon,
     msg: &Message,
     steps: &mut Steps,
-    trigger: &dyn Fn() -> Result<Client, String>,
-) -> Result<(Facts, String), String> {
+    trigger: &dyn Fn() -> Result<Client>,
+) -> Result<(Facts, String)> {
     let (entry, after) = ctx
         .sites
         .set_subject
-        .ok_or("5.9.8: the method table has no set_subject slot")?;
+        .context("5.9.8: the method table has no set_subject slot")?;
     let b_equals = gdb.break_insert(&at(ctx.sites.equals), None, None)?;
     let b_getref = gdb.break_insert(&at(ctx.sites.get_ref), None, None)?;
     let b_entry = gdb.break_insert(&at(entry), None, None)?;
@@ -99,7 +98,7 @@ pub(super) fn run(
     gdb.continue_thread(&w)?;
     let (s, t) = next_break(gdb, "free of the old identity in set_subject")?;
     if !is_bp(&s, &b_free) || t != w {
-        return Err(format!("expected the writer's free({old:#x}), got {s:?}"));
+        bail!("expected the writer's free({old:#x}), got {s:?}");
     }
     steps.push(
         Who::Writer,
@@ -114,7 +113,7 @@ pub(super) fn run(
     gdb.continue_thread(&w)?;
     let (s, t) = next_break(gdb, "set_subject after the destroy")?;
     if !is_bp(&s, &b_after) || t != w {
-        return Err(format!("expected the writer after the destroy, got {s:?}"));
+        bail!("expected the writer after the destroy, got {s:?}");
     }
     let field = ctx.subject_of(cert)?;
     let view = inspect::identity(ctx.pid, ctx.code, old)?;
@@ -134,10 +133,10 @@ pub(super) fn run(
         ),
     );
     if field != old || view.live() {
-        return Err(format!(
+        bail!(
             "held writer: subject field {field:#x} (old {old:#x}), block live: {}",
             view.live()
-        ));
+        );
     }
     gdb.break_delete(&[&b_after])?;
     // The reader: every load of this cert's subject pointer, and reads of the block.
@@ -159,10 +158,10 @@ pub(super) fn run(
     let mut reader_client = trigger()?;
     let (s, r) = next_break(gdb, "the reader's load of the subject pointer")?;
     let Some((_, load)) = loads.iter().find(|(n, _)| is_bp(&s, n)) else {
-        return Err(format!("expected a subject load, got {s:?}"));
+        bail!("expected a subject load, got {s:?}");
     };
     if r == w {
-        return Err("the held writer moved".into());
+        bail!("the held writer moved");
     }
     steps.name(Who::Reader, &r);
     let loaded = ctx.subject_of(cert)?;
@@ -258,7 +257,7 @@ pub(super) fn run(
         match (&watch, read_seen) {
             (Ok(_), true) => ", and read the freed block".to_string(),
             (Ok(_), false) => ", the watchpoint on the freed block did not fire".to_string(),
-            (Err(e), _) => format!(" (no watchpoint on the freed block: {e})"),
+            (Err(e), _) => format!(" (no watchpoint on the freed block: {e:#})"),
         },
         crash.as_ref().map(|c| format!(", then got {c}")).unwrap_or_default()
     );
