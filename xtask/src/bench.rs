@@ -7,6 +7,7 @@
 //! the estimates of the run just made (or, with `--report-only`, of the last run).
 
 use crate::cargo::{cargo, root, STD};
+use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,45 +36,37 @@ const BENCH_CMD: &str = "cargo bench --bench read_path --bench lookup";
 const GEN_CMD: &str = "cargo xtask bench";
 
 /// Runs the benches (unless `--report-only`) and rewrites `notes/performance.md`.
-pub fn run(args: &BenchArgs) -> Result<bool, String> {
+pub fn run(args: &BenchArgs) -> Result<bool> {
     if !args.report_only {
         eprintln!("=== xtask bench: {BENCH_CMD} ===");
         let status = cargo(STD, &["bench", "--bench", "read_path", "--bench", "lookup"])
             .status()
-            .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+            .context("cannot run cargo bench")?;
         if !status.success() {
             return Ok(false);
         }
     }
-    let results = collect(&root().join("target").join("criterion"))?;
+    let results = collect(&root().join("target").join("criterion"));
     if results.is_empty() {
-        return Err(
-            "no criterion results under target/criterion: run without --report-only".into(),
-        );
+        bail!("no criterion results under target/criterion: run without --report-only");
     }
     let path = root().join("notes").join("performance.md");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = text.clone();
-    for (name, block) in [
-        ("machine", machine()),
-        ("read_single", read_table(&results, "read_single")),
-        ("read_with_writer", read_table(&results, "read_with_writer")),
-        ("lookup_medians", lookup_medians(&results)),
-        ("lookup_slopes", lookup_slopes(&results)),
-    ] {
-        out = replace_block(&out, name, &block)?;
-    }
-    std::fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::notes::rewrite_blocks(
+        &path,
+        &[
+            ("machine", machine()),
+            ("read_single", read_table(&results, "read_single")),
+            ("read_with_writer", read_table(&results, "read_with_writer")),
+            ("lookup_medians", lookup_medians(&results)),
+            ("lookup_slopes", lookup_slopes(&results)),
+        ],
+    )?;
     eprintln!("wrote {}", path.display());
     Ok(true)
 }
 
-fn replace_block(text: &str, name: &str, body: &str) -> Result<String, String> {
-    swan_credstore_models::report::blocks::splice(text, name, body)
-        .map_err(|e| format!("notes/performance.md: {e}"))
-}
-
-fn collect(dir: &Path) -> Result<Results, String> {
+/// The results found under `dir` (none when it does not exist).
+fn collect(dir: &Path) -> Results {
     let mut out = Results::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -93,7 +86,7 @@ fn collect(dir: &Path) -> Result<Results, String> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn read_json(p: PathBuf) -> Option<Value> {

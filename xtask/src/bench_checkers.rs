@@ -11,10 +11,10 @@
 
 use crate::cargo::{root, Build, CROSSBEAM_LOOM, LOOM, SHUTTLE};
 use crate::runner;
+use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write;
 use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, Variant};
-use swan_credstore_models::report::blocks;
 use swan_credstore_models::select::Select;
 
 /// Options of `bench-checkers`.
@@ -64,7 +64,7 @@ struct Report {
     shuttle: Vec<ShuttleCost>,
 }
 
-fn loom_costs(build: Build, cap: u64) -> Result<Vec<LoomCost>, String> {
+fn loom_costs(build: Build, cap: u64) -> Result<Vec<LoomCost>> {
     let mut out = Vec::new();
     for bound in [Some(1), Some(2), Some(3), None] {
         // The epoch rows default to a bound of 2; "unbounded" must say so explicitly.
@@ -103,7 +103,7 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
     Some(sorted[i])
 }
 
-fn shuttle_costs(seeds: u64) -> Result<Vec<ShuttleCost>, String> {
+fn shuttle_costs(seeds: u64) -> Result<Vec<ShuttleCost>> {
     let mut out = Vec::new();
     for variant in [Variant::InPlace, Variant::NaiveSwap] {
         for checker in [Checker::ShuttlePct, Checker::ShuttleRandom] {
@@ -118,7 +118,9 @@ fn shuttle_costs(seeds: u64) -> Result<Vec<ShuttleCost>, String> {
                     ..Select::default()
                 };
                 let records: Vec<Record> = runner::rows(SHUTTLE, &select)?;
-                let r = records.first().ok_or("no shuttle record")?;
+                let r = records.first().with_context(|| {
+                    format!("no shuttle record for {variant} × {checker}, seed {seed}")
+                })?;
                 budget = r.bounds.max_iterations.unwrap_or(0);
                 first.push(
                     (r.outcome == Outcome::Race)
@@ -213,10 +215,7 @@ fn markdown(r: &Report) -> String {
 
 /// Rewrites the `checkers` block of notes/performance.md with the tables (headings one
 /// level down).
-fn update_performance_md(md: &str) -> Result<(), String> {
-    let path = root().join("notes").join("performance.md");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn update_performance_md(md: &str) -> Result<()> {
     let body: String = md
         .lines()
         .skip_while(|l| !l.starts_with("## "))
@@ -228,13 +227,14 @@ fn update_performance_md(md: &str) -> Result<(), String> {
             }
         })
         .collect();
-    let new =
-        blocks::splice(&text, "checkers", &body).map_err(|e| format!("{}: {e}", path.display()))?;
-    std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::notes::rewrite_blocks(
+        &root().join("notes").join("performance.md"),
+        &[("checkers", body)],
+    )
 }
 
 /// `bench-checkers`.
-pub fn run(args: &BenchCheckersArgs) -> Result<bool, String> {
+pub fn run(args: &BenchCheckersArgs) -> Result<bool> {
     let mut loom = loom_costs(LOOM, args.cap)?;
     loom.extend(loom_costs(CROSSBEAM_LOOM, args.cap)?);
     let report = Report {
@@ -243,11 +243,14 @@ pub fn run(args: &BenchCheckersArgs) -> Result<bool, String> {
         shuttle: shuttle_costs(args.seeds)?,
     };
     let dir = root().join("target").join("reports");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
     let md = markdown(&report);
-    std::fs::write(dir.join("checkers.json"), &json).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("checkers.md"), &md).map_err(|e| e.to_string())?;
+    for (name, contents) in [("checkers.json", &json), ("checkers.md", &md)] {
+        let path = dir.join(name);
+        std::fs::write(&path, contents)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     update_performance_md(&md)?;
     if args.json {
         println!("{json}");

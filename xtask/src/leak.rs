@@ -21,6 +21,7 @@
 //! at a time on this thread.
 
 use crate::predict::{measure, Point};
+use anyhow::{Context, Result};
 use clap::Args;
 use plotters::prelude::*;
 use serde::Serialize;
@@ -163,12 +164,12 @@ fn run_series(
 }
 
 /// `cargo xtask leak`.
-pub fn run(args: &LeakArgs) -> Result<bool, String> {
+pub fn run(args: &LeakArgs) -> Result<bool> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| crate::cargo::root().join("target/reports"));
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let started = std::time::Instant::now();
     let synthetic: Vec<Vec<u8>> = (0..4)
         .map(|i| {
@@ -275,17 +276,20 @@ pub fn run(args: &LeakArgs) -> Result<bool, String> {
             );
         }
     }
-    std::fs::write(out.join("leak.md"), &md).map_err(|e| e.to_string())?;
-    std::fs::write(
+    let (md_path, json_path, svg_path) = (
+        out.join("leak.md"),
         out.join("leak.json"),
-        serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
-    plot(&all, &out.join("leak.svg"))?;
+        out.join("leak.svg"),
+    );
+    std::fs::write(&md_path, &md).with_context(|| format!("cannot write {}", md_path.display()))?;
+    let json = serde_json::to_string_pretty(&all).context("cannot serialise the series")?;
+    std::fs::write(&json_path, json)
+        .with_context(|| format!("cannot write {}", json_path.display()))?;
+    plot(&all, &svg_path).with_context(|| format!("cannot draw {}", svg_path.display()))?;
     println!("{verdicts}");
     println!(
         "wrote {}, leak.json and leak.svg ({:.1} s)",
-        out.join("leak.md").display(),
+        md_path.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(ok)
@@ -294,9 +298,9 @@ pub fn run(args: &LeakArgs) -> Result<bool, String> {
 /// Two panels (stored objects, heap bytes) against reloads, one line per series
 /// without clear-creds; pre-fix in red tones, fixed in blue. No text is drawn (no
 /// fonts needed): `leak.md` names the series in the same order and colours.
-fn plot(all: &[Series], path: &std::path::Path) -> Result<(), String> {
+fn plot(all: &[Series], path: &std::path::Path) -> Result<()> {
     let root = SVGBackend::new(path, (1200, 500)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let panels = root.split_evenly((1, 2));
     let chosen: Vec<&Series> = all.iter().filter(|s| s.clear_every.is_none()).collect();
     let max_n = chosen
@@ -319,20 +323,15 @@ fn plot(all: &[Series], path: &std::path::Path) -> Result<(), String> {
             .map(value)
             .fold(1.0, f64::max);
         let area = panel.margin(20, 20, 20, 20);
-        let mut chart = ChartBuilder::on(&area)
-            .build_cartesian_2d(0.0..max_n, 0.0..max_v * 1.05)
-            .map_err(|e| e.to_string())?;
+        let mut chart =
+            ChartBuilder::on(&area).build_cartesian_2d(0.0..max_n, 0.0..max_v * 1.05)?;
         chart
             .plotting_area()
-            .draw(&PathElement::new(vec![(0.0, 0.0), (max_n, 0.0)], BLACK))
-            .map_err(|e| e.to_string())?;
-        chart
-            .plotting_area()
-            .draw(&PathElement::new(
-                vec![(0.0, 0.0), (0.0, max_v * 1.05)],
-                BLACK,
-            ))
-            .map_err(|e| e.to_string())?;
+            .draw(&PathElement::new(vec![(0.0, 0.0), (max_n, 0.0)], BLACK))?;
+        chart.plotting_area().draw(&PathElement::new(
+            vec![(0.0, 0.0), (0.0, max_v * 1.05)],
+            BLACK,
+        ))?;
         for (i, s) in chosen.iter().enumerate() {
             let shade = (40 + 30 * (i % 7)) as u8;
             let colour = if s.flow == Flow::PreFix {
@@ -340,14 +339,12 @@ fn plot(all: &[Series], path: &std::path::Path) -> Result<(), String> {
             } else {
                 RGBColor(shade, shade, 220)
             };
-            chart
-                .draw_series(LineSeries::new(
-                    s.points.iter().map(|p| (p.reloads as f64, value(p))),
-                    colour.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(LineSeries::new(
+                s.points.iter().map(|p| (p.reloads as f64, value(p))),
+                colour.stroke_width(2),
+            ))?;
         }
     }
-    root.present().map_err(|e| e.to_string())?;
+    root.present()?;
     Ok(())
 }

@@ -25,6 +25,7 @@ mod bench_checkers;
 mod cargo;
 mod heapcount;
 mod leak;
+mod notes;
 mod predict;
 mod real;
 mod report;
@@ -32,7 +33,9 @@ mod runner;
 mod testcmd;
 mod verify;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use serde::Serialize;
 use std::process::ExitCode;
 
 /// swan-credstore's commands.
@@ -86,6 +89,16 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// Prints `value` as pretty JSON on stdout (the `--json` output of the commands).
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    let json =
+        serde_json::to_string_pretty(value).context("cannot serialise the output as JSON")?;
+    println!("{json}");
+    Ok(())
+}
+
+/// Runs the command: `Ok(true)` exits 0, `Ok(false)` (the command ran and its check did
+/// not hold) exits 1, an error prints its whole chain on one line and exits 2.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -105,7 +118,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }

@@ -15,6 +15,7 @@
 //! the empty model was created. Allocations are counted at their requested size.
 
 use crate::heapcount::live_bytes;
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -183,8 +184,9 @@ pub struct Prediction {
 }
 
 /// Computes the prediction.
-pub fn predict(args: &PredictArgs) -> Result<Prediction, String> {
-    let config = Config::load(&args.swanctl).map_err(|e| e.to_string())?;
+pub fn predict(args: &PredictArgs) -> Result<Prediction> {
+    // The error names the file (and line) already.
+    let config = Config::load(&args.swanctl)?;
     let both = |specs: &dyn Fn() -> Vec<ConnSpec>| BothFlows {
         pre_fix: figures(Vici::<Locked>::load_conn_pre_fix, specs, args),
         upstream_fix: figures(Vici::<Immutable>::load_conn_upstream_fix, specs, args),
@@ -213,13 +215,10 @@ pub fn predict(args: &PredictArgs) -> Result<Prediction, String> {
 }
 
 /// `cargo xtask predict`.
-pub fn run(args: &PredictArgs) -> Result<bool, String> {
+pub fn run(args: &PredictArgs) -> Result<bool> {
     let p = predict(args)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?
-        );
+        crate::print_json(&p)?;
         return Ok(true);
     }
     let clear = match p.clear_every {
@@ -361,6 +360,7 @@ mod tests {
             json: false,
         })
         .unwrap_err();
+        let e = format!("{e:#}");
         assert!(
             e.contains("swanctl.conf:4:") && e.contains("nope.pub"),
             "{e}"

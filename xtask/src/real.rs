@@ -8,6 +8,7 @@
 
 use crate::cargo::LOOM;
 use crate::runner;
+use anyhow::{bail, Result};
 use swan_charon::daemon::Release;
 use swan_charon::race::{self, Limits};
 use swan_charon::replay;
@@ -34,10 +35,10 @@ impl Daemon {
 }
 
 /// A number of seconds: finite and above zero.
-fn positive_seconds(s: &str) -> Result<f64, String> {
+fn positive_seconds(s: &str) -> Result<f64> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a positive number of seconds")),
+        _ => bail!("{s:?} is not a positive number of seconds"),
     }
 }
 
@@ -98,7 +99,7 @@ pub struct RealReplayArgs {
 }
 
 /// The model's loom rows for the real rows' cells (scenario × variant × flow).
-fn model_rows(real: &[Record]) -> Result<Vec<Record>, String> {
+fn model_rows(real: &[Record]) -> Result<Vec<Record>> {
     let mut out = Vec::new();
     let mut scenarios: Vec<Scenario> = real.iter().map(|r| r.scenario).collect();
     scenarios.dedup();
@@ -119,7 +120,7 @@ fn model_rows(real: &[Record]) -> Result<Vec<Record>, String> {
 
 /// Prints the model's and the real rows as one matrix, each counterexample's timeline,
 /// and for a `real_replay` race the side-by-side table.
-fn show(real: &[Record], with_model: bool) -> Result<(), String> {
+fn show(real: &[Record], with_model: bool) -> Result<()> {
     let model = if with_model {
         model_rows(real)?
     } else {
@@ -146,7 +147,7 @@ fn show(real: &[Record], with_model: bool) -> Result<(), String> {
 }
 
 /// `real-replay`: `Ok(true)` when every run had its expected outcome.
-pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
+pub fn replay(args: &RealReplayArgs) -> Result<bool> {
     let releases: Vec<Release> = match args.only {
         Some(d) => vec![d.release()],
         None => Release::ALL.to_vec(),
@@ -157,14 +158,11 @@ pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
         None => replay::Reader::ALL.to_vec(),
     };
     let runs = replay::run_many(&releases, &readers, args.runs as usize);
-    replay::save(&runs).map_err(|e| format!("{e:#}"))?;
+    replay::save(&runs)?;
     let ok = runs.iter().all(|r| r.record.as_expected());
-    let saved = replay::load_records().map_err(|e| format!("{e:#}"))?;
+    let saved = replay::load_records()?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&saved).map_err(|e| e.to_string())?
-        );
+        crate::print_json(&saved)?;
         return Ok(ok);
     }
     show(&saved, !args.no_model)?;
@@ -184,12 +182,11 @@ pub fn replay(args: &RealReplayArgs) -> Result<bool, String> {
 /// `real-race`: `Ok(true)` when both real rows have their expected outcome (the
 /// pre-fix row is `race` when at least one attempt saw the report; its message carries
 /// the hit rate).
-pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
+pub fn race(args: &RealRaceArgs) -> Result<bool> {
     let (runs, rate) = match args.only {
         None => {
             let (runs, rate) =
-                race::run_rate(args.min_seconds, args.max_seconds, args.attempts as usize)
-                    .map_err(|e| format!("{e:#}"))?;
+                race::run_rate(args.min_seconds, args.max_seconds, args.attempts as usize)?;
             (runs, Some(rate))
         }
         Some(d) => {
@@ -205,18 +202,15 @@ pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
                 min_ops: 0,
                 max_seconds: args.max_seconds,
             };
-            let run = race::run(release, limits).map_err(|e| format!("{e:#}"))?;
+            let run = race::run(release, limits)?;
             (vec![run], None)
         }
     };
-    race::save(&runs).map_err(|e| format!("{e:#}"))?;
+    race::save(&runs)?;
     let real: Vec<Record> = runs.iter().map(|r| r.record.clone()).collect();
     let ok = real.iter().all(Record::as_expected);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&real).map_err(|e| e.to_string())?
-        );
+        crate::print_json(&real)?;
         return Ok(ok);
     }
     show(&real, !args.no_model)?;
@@ -238,7 +232,7 @@ pub fn race(args: &RealRaceArgs) -> Result<bool, String> {
 
 /// The saved real rows (`real_replay`, then `real_helgrind`, whichever were saved), for
 /// `cargo xtask verify --real` and the report; an error when neither was.
-pub fn saved_records() -> Result<Vec<Record>, String> {
+pub fn saved_records() -> Result<Vec<Record>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for load in [replay::load_records, race::load_records] {
@@ -248,7 +242,7 @@ pub fn saved_records() -> Result<Vec<Record>, String> {
         }
     }
     if out.is_empty() {
-        return Err(errors.join("; "));
+        bail!("{}", errors.join("; "));
     }
     Ok(out)
 }

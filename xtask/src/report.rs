@@ -5,6 +5,7 @@
 use crate::cargo::{root, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use crate::leak::{self, LeakArgs};
 use crate::runner;
+use anyhow::{Context, Result};
 use std::fmt::Write;
 use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Variant};
 use swan_credstore_models::report::{self, blocks, side_by_side::side_by_side, text};
@@ -22,7 +23,7 @@ pub struct ReportArgs {
 const DESIGNS_BLOCK: &str = "designs";
 
 /// `report`.
-pub fn run(args: &ReportArgs) -> Result<bool, String> {
+pub fn run(args: &ReportArgs) -> Result<bool> {
     let mut records = Vec::new();
     for build in [LOOM, CROSSBEAM_LOOM, SHUTTLE, STD] {
         records.extend(runner::rows(build, &Select::default())?);
@@ -52,7 +53,7 @@ pub fn run(args: &ReportArgs) -> Result<bool, String> {
         }
     }
     let path = notes.join("results.md");
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("report: wrote {}", path.display());
     update_designs(&records)?;
     Ok(records.iter().all(Record::as_expected))
@@ -248,15 +249,11 @@ fn designs_block(records: &[Record], perf: &str) -> String {
     out
 }
 
-fn update_designs(records: &[Record]) -> Result<(), String> {
+fn update_designs(records: &[Record]) -> Result<()> {
     let notes = root().join("notes");
     let path = notes.join("designs.md");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let perf = std::fs::read_to_string(notes.join("performance.md")).unwrap_or_default();
-    let new = blocks::splice(&text, DESIGNS_BLOCK, &designs_block(records, &perf))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::notes::rewrite_blocks(&path, &[(DESIGNS_BLOCK, designs_block(records, &perf))])?;
     eprintln!("report: updated {}", path.display());
     Ok(())
 }

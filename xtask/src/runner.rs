@@ -2,21 +2,18 @@
 //! checker process and its JSON back into records.
 
 use crate::cargo::{cargo, Build, SHUTTLE};
+use anyhow::{bail, Context, Result};
 use swan_credstore_models::record::{Flow, Record, Scenario, Variant};
 use swan_credstore_models::select::Select;
 
 /// Runs the checker of `build` on the rows `select` names and parses its records.
-pub fn rows(build: Build, select: &Select) -> Result<Vec<Record>, String> {
+pub fn rows(build: Build, select: &Select) -> Result<Vec<Record>> {
     rows_with_env(build, select, &[])
 }
 
 /// [`rows`] with extra environment variables (loom's `LOOM_*` settings).
-pub fn rows_with_env(
-    build: Build,
-    select: &Select,
-    env: &[(&str, String)],
-) -> Result<Vec<Record>, String> {
-    let json = serde_json::to_string(select).map_err(|e| format!("selection: {e}"))?;
+pub fn rows_with_env(build: Build, select: &Select, env: &[(&str, String)]) -> Result<Vec<Record>> {
+    let json = serde_json::to_string(select).context("cannot serialise the selection")?;
     run(build, &["--select-json", &json], env)
 }
 
@@ -26,7 +23,7 @@ pub fn replay(
     variant: Variant,
     flow: Flow,
     schedule: &str,
-) -> Result<Vec<Record>, String> {
+) -> Result<Vec<Record>> {
     let (scenario, variant, flow) = (scenario.to_string(), variant.to_string(), flow.to_string());
     run(
         SHUTTLE,
@@ -35,7 +32,7 @@ pub fn replay(
     )
 }
 
-fn run(build: Build, args: &[&str], env: &[(&str, String)]) -> Result<Vec<Record>, String> {
+fn run(build: Build, args: &[&str], env: &[(&str, String)]) -> Result<Vec<Record>> {
     let mut all = vec![
         "run",
         "--quiet",
@@ -57,12 +54,10 @@ fn run(build: Build, args: &[&str], env: &[(&str, String)]) -> Result<Vec<Record
     let out = cmd
         .stderr(std::process::Stdio::inherit())
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .with_context(|| format!("cannot run cargo for the {} checker", build.name))?;
     if !out.status.success() {
-        return Err(format!(
-            "the {} checker failed ({})",
-            build.name, out.status
-        ));
+        bail!("the {} checker failed ({})", build.name, out.status);
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("checker output is not records: {e}"))
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("the {} checker's output is not records", build.name))
 }

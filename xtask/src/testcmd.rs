@@ -1,6 +1,7 @@
 //! `cargo xtask test`: the project's test command (what `.ci/run` runs).
 
 use crate::cargo::{cargo, Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
+use anyhow::{Context, Result};
 use std::process::Stdio;
 use swan_charon::daemon::Release;
 
@@ -87,13 +88,13 @@ const STEPS: &[Step] = &[
 /// a trixie root; provisioning them is mostly download and disk work, so it starts in
 /// the background at once and is joined before that step. The tests provision again
 /// (a no-op when done) and fail with the reason if it did not work.
-pub fn run() -> Result<bool, String> {
+pub fn run() -> Result<bool> {
     let (mut passed, mut failed, mut ok) = (0u64, 0u64, true);
     let mut provisioning = Some(std::thread::spawn(|| {
         Release::ALL
             .iter()
-            .map(|r| r.provision().map_err(|e| format!("{}: {e:#}", r.label())))
-            .collect::<Result<Vec<String>, String>>()
+            .map(|r| r.provision().context(r.label()))
+            .collect::<Result<Vec<String>>>()
     }));
     for step in STEPS {
         if step.label == "tests (std)" {
@@ -101,7 +102,7 @@ pub fn run() -> Result<bool, String> {
                 eprintln!("\n=== xtask test: waiting for the real daemons' provisioning ===");
                 match handle.join() {
                     Ok(Ok(versions)) => eprintln!("provisioned: {}", versions.join("; ")),
-                    Ok(Err(e)) => eprintln!("provisioning failed (the tests will say why): {e}"),
+                    Ok(Err(e)) => eprintln!("provisioning failed (the tests will say why): {e:#}"),
                     Err(_) => eprintln!("provisioning panicked (the tests will say why)"),
                 }
             }
@@ -114,7 +115,7 @@ pub fn run() -> Result<bool, String> {
         let out = cmd
             .stderr(Stdio::inherit())
             .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
+            .with_context(|| format!("cannot run cargo for step `{}`", step.label))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         print!("{stdout}");
         for line in stdout.lines().filter(|l| l.starts_with("test result:")) {

@@ -4,6 +4,7 @@
 
 use crate::cargo::{Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use crate::runner;
+use anyhow::{bail, Context, Result};
 use swan_credstore_models::record::{Checker, Flow, Record, Scenario, Variant};
 use swan_credstore_models::report::text;
 use swan_credstore_models::select::Select;
@@ -52,13 +53,13 @@ fn builds_for(select: &Select) -> Vec<Build> {
 }
 
 /// `verify`: prints the matrix or JSON; `Ok(true)` when every outcome is as expected.
-pub fn run(args: &VerifyArgs) -> Result<bool, String> {
+pub fn run(args: &VerifyArgs) -> Result<bool> {
     if let Some(c) = args.select.checker {
         if !Checker::MODEL.contains(&c) {
-            return Err(format!(
+            bail!(
                 "checker {c} has no rows here; expected loom, shuttle_pct, shuttle_random or stress \
                  (the real daemons' rows: --real)"
-            ));
+            );
         }
     }
     let mut records = Vec::new();
@@ -73,14 +74,11 @@ pub fn run(args: &VerifyArgs) -> Result<bool, String> {
         );
     }
     if records.is_empty() {
-        return Err("no row matches that selection".to_string());
+        bail!("no row matches that selection");
     }
     let ok = records.iter().all(Record::as_expected);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?
-        );
+        crate::print_json(&records)?;
     } else {
         print!("{}", text::matrix(&records));
         for r in records.iter().filter(|r| r.counterexample.is_some()) {
@@ -113,9 +111,9 @@ pub struct ReplayArgs {
 
 /// `replay`: reruns one shuttle schedule and prints its timeline. `Ok(true)` when the
 /// replay reproduced a failure.
-pub fn replay(args: &ReplayArgs) -> Result<bool, String> {
+pub fn replay(args: &ReplayArgs) -> Result<bool> {
     let records = runner::replay(args.scenario, args.variant, args.flow, &args.schedule)?;
-    let r = records.first().ok_or("the replay produced no record")?;
+    let r = records.first().context("the replay produced no record")?;
     if r.counterexample.is_some() {
         print!("{}", text::timeline(r));
         Ok(true)
@@ -129,17 +127,14 @@ pub fn replay(args: &ReplayArgs) -> Result<bool, String> {
 }
 
 /// `stress`: the stress rows only (real threads).
-pub fn stress(json: bool) -> Result<bool, String> {
+pub fn stress(json: bool) -> Result<bool> {
     let select = Select {
         checker: Some(Checker::Stress),
         ..Select::default()
     };
     let records = runner::rows(STD, &select)?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?
-        );
+        crate::print_json(&records)?;
     } else {
         print!("{}", text::matrix(&records));
     }
