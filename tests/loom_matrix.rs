@@ -8,6 +8,8 @@
 use std::sync::OnceLock;
 use swan_credstore_models::expect::{self, Case};
 use swan_credstore_models::loom_check::{check, LoomOptions};
+#[cfg(not(crossbeam_loom))]
+use swan_credstore_models::record::StepRecord;
 use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, StepKind, Variant};
 #[cfg(not(crossbeam_loom))]
 use swan_credstore_models::report::{marks, text};
@@ -159,6 +161,25 @@ fn racy_cells_are_caught_as_causality_violations_on_the_subject() {
             threads.contains(&reader),
             "{variant} {scenario}: {reader} not flagged: {threads:?}"
         );
+        // By kind: the reader's marked step is a read of the subject, the other thread's
+        // a write or free of it — the pair loom names, not merely each thread's last step.
+        let marked: Vec<&StepRecord> = flagged
+            .iter()
+            .map(|seq| steps.iter().find(|s| s.seq == *seq).unwrap())
+            .collect();
+        for m in &marked {
+            if m.thread == reader {
+                assert!(
+                    m.kind.is_read(),
+                    "{variant} {scenario}: reader's mark {m:?}"
+                );
+            } else {
+                assert!(
+                    m.kind.is_write(),
+                    "{variant} {scenario}: writer's mark {m:?}"
+                );
+            }
+        }
         let text = text::timeline(r);
         assert!(
             text.contains(&format!("({reader})")),

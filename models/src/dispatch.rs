@@ -90,3 +90,34 @@ pub fn body(scenario: Scenario, variant: Variant, flow: Flow, size: StormSize) -
         Variant::Custom => None,
     }
 }
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+
+    /// The negative controls cannot be built for real threads: the std build has no body
+    /// for them, and the matrix runs none of them there.
+    #[test]
+    fn checker_only_designs_have_no_body_on_real_threads() {
+        for variant in Variant::MATRIX {
+            for flow in Flow::ALL {
+                let built = body(Scenario::Storm, variant, flow, StormSize::SHUTTLE).is_some();
+                if variant.checker_only() {
+                    assert!(!built, "{variant} × {flow} must not exist on real threads");
+                }
+            }
+        }
+        for case in crate::expect::cases() {
+            if case.checker == crate::record::Checker::Stress && case.variant.checker_only() {
+                assert_eq!(case.expected, crate::record::Outcome::NotRun, "{case:?}");
+            }
+        }
+        assert!(body(
+            Scenario::Storm,
+            Variant::Locked,
+            Flow::PreFix,
+            StormSize::SHUTTLE
+        )
+        .is_some());
+    }
+}

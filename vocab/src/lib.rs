@@ -89,12 +89,6 @@ impl Variant {
         Variant::SplitDedup,
     ];
 
-    /// Whether readers of this design can race with `set_subject` (the designs that must
-    /// never run on real threads).
-    pub fn racy(self) -> bool {
-        matches!(self, Variant::InPlace | Variant::NaiveSwap)
-    }
-
     /// Whether this design only exists for the model checkers: its defect (a race, a
     /// leak, a split critical section) is the point, so it is never run on real threads
     /// or offered as a production cell.
@@ -163,11 +157,6 @@ impl Checker {
             self,
             Checker::Stress | Checker::RealReplay | Checker::RealHelgrind
         )
-    }
-
-    /// Whether it runs a real strongSwan daemon.
-    pub fn real(self) -> bool {
-        matches!(self, Checker::RealReplay | Checker::RealHelgrind)
     }
 }
 
@@ -325,18 +314,6 @@ impl StepKind {
     /// Whether the step wrote or freed a subject.
     pub fn is_write(self) -> bool {
         matches!(self, StepKind::Write | StepKind::Free)
-    }
-
-    /// Whether the step accessed a subject (what a data race is made of).
-    pub fn is_access(self) -> bool {
-        matches!(
-            self,
-            StepKind::Load
-                | StepKind::Read
-                | StepKind::Write
-                | StepKind::Free
-                | StepKind::Atomic { .. }
-        )
     }
 }
 
