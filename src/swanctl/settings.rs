@@ -166,13 +166,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Section, ConfigError> {
                 ));
             }
             if let Some(v) = after.strip_prefix('=') {
-                let value = parse_value(v.trim_start()).map_err(|m| err(line, m))?;
+                let (value, tail) = parse_value(v).map_err(|m| err(line, m))?;
                 stack.last_mut().expect("top level").set(Setting {
                     key: name.to_string(),
                     value,
                     line,
                 });
-                rest = "";
+                // A value ends at the end of the line, at a comment, or at a `}` that
+                // closes the section on the same line (`local { auth = psk }`).
+                rest = tail;
             } else {
                 pending = Some((name.to_string(), line));
                 rest = after;
@@ -195,33 +197,48 @@ pub fn parse(text: &str, file: &Path) -> Result<Section, ConfigError> {
     Ok(stack.pop().expect("top level"))
 }
 
-/// A value: quoted (escapes processed, text after the closing quote must be a comment
-/// or nothing) or bare (up to `#`, trimmed).
-fn parse_value(v: &str) -> Result<String, String> {
-    if let Some(q) = v.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = q.chars();
-        loop {
-            match chars.next() {
-                None => return Err("unterminated quoted value (missing closing `\"`)".into()),
-                Some('"') => break,
-                Some('\\') => match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
+/// A value, as strongSwan's settings lexer reads one after `=` (`settings_lexer.l`,
+/// start condition `val`): parts separated by spaces or tabs, each a bare run of
+/// characters other than `#`, `}`, `"` and whitespace, or a quoted string (escapes
+/// processed); the parts are joined with one space. The value ends at the end of the
+/// line, at `#` (a comment), or at `}`, which is left for the caller (it closes the
+/// section). Returns the value and what follows it on the line (empty, or from `}`).
+fn parse_value(v: &str) -> Result<(String, &str), String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = v;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\r']);
+        if rest.is_empty() || rest.starts_with('#') {
+            return Ok((parts.join(" "), ""));
+        }
+        if rest.starts_with('}') {
+            return Ok((parts.join(" "), rest));
+        }
+        if let Some(q) = rest.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = q.chars();
+            loop {
+                match chars.next() {
+                    None => return Err("unterminated quoted value (missing closing `\"`)".into()),
+                    Some('"') => break,
+                    Some('\\') => match chars.next() {
+                        Some('n') => out.push('\n'),
+                        Some('t') => out.push('\t'),
+                        Some(c) => out.push(c),
+                        None => return Err("unterminated quoted value".into()),
+                    },
                     Some(c) => out.push(c),
-                    None => return Err("unterminated quoted value".into()),
-                },
-                Some(c) => out.push(c),
+                }
             }
+            parts.push(out);
+            rest = chars.as_str();
+        } else {
+            let end = rest
+                .find(|c: char| matches!(c, '#' | '}' | '"' | ' ' | '\t' | '\r'))
+                .unwrap_or(rest.len());
+            parts.push(rest[..end].to_string());
+            rest = &rest[end..];
         }
-        let tail = chars.as_str().trim();
-        if !tail.is_empty() && !tail.starts_with('#') {
-            return Err(format!("unexpected `{tail}` after quoted value"));
-        }
-        Ok(out)
-    } else {
-        let end = v.find('#').unwrap_or(v.len());
-        Ok(v[..end].trim().to_string())
     }
 }
 
@@ -245,6 +262,26 @@ mod tests {
             a.section("b").unwrap().get("y").unwrap().value,
             "q # not a comment"
         );
+    }
+
+    #[test]
+    fn values_end_at_a_closing_brace_and_join_their_parts() {
+        let s = p("c { local { auth = psk } remote { auth = pubkey }\n}\n").unwrap();
+        let c = s.section("c").unwrap();
+        assert_eq!(
+            c.section("local").unwrap().get("auth").unwrap().value,
+            "psk"
+        );
+        assert_eq!(
+            c.section("remote").unwrap().get("auth").unwrap().value,
+            "pubkey"
+        );
+        let s = p("a {\n  x = one  two\t\"three }\" four # c\n  y =\n}\n").unwrap();
+        let a = s.section("a").unwrap();
+        assert_eq!(a.get("x").unwrap().value, "one two three } four");
+        assert_eq!(a.get("y").unwrap().value, "");
+        let e = p("a { x = \"q\" }\n }\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]
