@@ -234,7 +234,7 @@ fn parse_value(v: &str) -> Result<(String, &str), String> {
             rest = chars.as_str();
         } else {
             let end = rest
-                .find(|c: char| matches!(c, '#' | '}' | '"' | ' ' | '\t' | '\r'))
+                .find(['#', '}', '"', ' ', '\t', '\r'])
                 .unwrap_or(rest.len());
             parts.push(rest[..end].to_string());
             rest = &rest[end..];
