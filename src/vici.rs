@@ -55,6 +55,15 @@ pub struct AuthSpec {
     pub pubkeys: Vec<PublicKey>,
 }
 
+/// Which side an auth section configures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// A `local*` section.
+    Local,
+    /// A `remote*` section.
+    Remote,
+}
+
 /// A connection as sent with `load-conn`: its name and auth sections.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnSpec {
@@ -64,6 +73,12 @@ pub struct ConnSpec {
     pub local: Vec<AuthSpec>,
     /// `remote*` sections.
     pub remote: Vec<AuthSpec>,
+    /// The sides of the sections in the order vici parses them (the file's order, which
+    /// swanctl keeps): `[Remote, Local]` for a `remote` section written before a
+    /// `local` one. Empty: every `local*` section, then every `remote*` one. The order
+    /// matters in the pre-fix flow: a section's `set_subject` changes what a later
+    /// section's certificate `equals` in the store.
+    pub order: Vec<Side>,
 }
 
 impl ConnSpec {
@@ -74,7 +89,40 @@ impl ConnSpec {
             name: name.to_string(),
             local: Vec::new(),
             remote: vec![AuthSpec { id, pubkeys: keys }],
+            order: Vec::new(),
         }
+    }
+
+    /// The sections in parse order, each with its side and its index on that side.
+    pub fn in_order(&self) -> Vec<(Side, usize)> {
+        let mut next = [0usize; 2];
+        let sides: Vec<Side> = if self.order.is_empty() {
+            std::iter::repeat_n(Side::Local, self.local.len())
+                .chain(std::iter::repeat_n(Side::Remote, self.remote.len()))
+                .collect()
+        } else {
+            self.order.clone()
+        };
+        sides
+            .into_iter()
+            .map(|side| {
+                let n = &mut next[side as usize];
+                *n += 1;
+                (side, *n - 1)
+            })
+            .collect()
+    }
+
+    /// Builds every section with `build`, in parse order, and returns them per side.
+    fn build_in_order<T>(&self, mut build: impl FnMut(&AuthSpec) -> T) -> (Vec<T>, Vec<T>) {
+        let (mut local, mut remote) = (Vec::new(), Vec::new());
+        for (side, i) in self.in_order() {
+            match side {
+                Side::Local => local.push(build(&self.local[i])),
+                Side::Remote => remote.push(build(&self.remote[i])),
+            }
+        }
+        (local, remote)
     }
 
     /// Raw public keys over all sections (what one load adds to the store at most).
@@ -201,10 +249,11 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                 .collect();
             Self::auth_cfg(id, certs)
         };
+        let (local, remote) = spec.build_in_order(build);
         self.merge_config(PeerCfg {
             name: spec.name.clone(),
-            local: spec.local.iter().map(build).collect(),
-            remote: spec.remote.iter().map(build).collect(),
+            local,
+            remote,
         })
     }
 
@@ -305,10 +354,11 @@ impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
             }
             Self::auth_cfg(id, certs)
         };
+        let (local, remote) = spec.build_in_order(build);
         self.merge_config(PeerCfg {
             name: spec.name.clone(),
-            local: spec.local.iter().map(build).collect(),
-            remote: spec.remote.iter().map(build).collect(),
+            local,
+            remote,
         })
     }
 }

@@ -26,6 +26,7 @@
 //! See notes/real-daemon.md.
 
 pub mod daemon;
+pub mod differential;
 pub mod gdbmi;
 pub mod helgrind;
 pub mod inspect;

@@ -21,7 +21,7 @@ pub use settings::ConfigError;
 use crate::identity::Identity;
 use crate::keyfile;
 use crate::pubkey::PublicKey;
-use crate::vici::{AuthSpec, ConnSpec};
+use crate::vici::{AuthSpec, ConnSpec, Side};
 use settings::Section;
 use std::path::{Path, PathBuf};
 
@@ -107,10 +107,18 @@ impl Connection {
                 .map(|k| PublicKey::from_spki_der(&k.der).expect("parsed when loaded"))
                 .collect(),
         };
+        let mut sides: Vec<(usize, Side)> = self
+            .local
+            .iter()
+            .map(|a| (a.line, Side::Local))
+            .chain(self.remote.iter().map(|a| (a.line, Side::Remote)))
+            .collect();
+        sides.sort_by_key(|(line, _)| *line);
         ConnSpec {
             name: self.name.clone(),
             local: self.local.iter().map(auth).collect(),
             remote: self.remote.iter().map(auth).collect(),
+            order: sides.into_iter().map(|(_, side)| side).collect(),
         }
     }
 

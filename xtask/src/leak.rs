@@ -100,6 +100,7 @@ fn spec(ders: &[Vec<u8>], id: bool) -> ConnSpec {
                 .map(|d| PublicKey::from_spki_der(d).expect("well-formed"))
                 .collect(),
         }],
+        order: Vec::new(),
     }
 }
 

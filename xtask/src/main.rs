@@ -23,6 +23,7 @@
 mod bench;
 mod bench_checkers;
 mod cargo;
+mod differential;
 mod heapcount;
 mod leak;
 mod notes;
@@ -87,6 +88,10 @@ enum Command {
     Leak(leak::LeakArgs),
     /// Run the criterion benchmarks and regenerate the figures in notes/performance.md.
     Bench(bench::BenchArgs),
+    /// Generated swanctl trees and step sequences on the real daemons and the model,
+    /// compared after every step; a divergence is shrunk and saved under
+    /// target/reports/differential/. Needs root.
+    Differential(differential::DifferentialArgs),
 }
 
 /// Prints `value` as pretty JSON on stdout (the `--json` output of the commands).
@@ -108,6 +113,7 @@ fn main() -> ExitCode {
         Command::BenchCheckers(args) => bench_checkers::run(&args),
         Command::RealRace(args) => real::race(&args),
         Command::RealReplay(args) => real::replay(&args),
+        Command::Differential(args) => differential::run(&args),
         Command::Stress { json } => verify::stress(json),
         Command::Test => testcmd::run(),
         Command::Predict(args) => predict::run(&args),

@@ -26,7 +26,7 @@ pub enum Daemon {
 }
 
 impl Daemon {
-    fn release(self) -> Release {
+    pub(crate) fn release(self) -> Release {
         match self {
             Daemon::Bookworm => Release::Bookworm,
             Daemon::Trixie => Release::Trixie,

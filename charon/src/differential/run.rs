@@ -1,0 +1,238 @@
+//! Applying generated sequences to a real charon and to the model, step by step, and
+//! comparing what each holds after every step.
+//!
+//! Every sequence runs on a fresh charon. Reusing one daemon across sequences
+//! (unload-all and clear-creds in between, then checking that the store is empty) was
+//! tried and is not sound with the memory scan: after tens of sequences a reused 5.9.8
+//! showed raw-key objects with a non-zero refcount while nothing was loaded and the
+//! store was empty, and once a store list node too many (17 for 8 stored objects, where
+//! the same tree on a fresh charon shows 16, as the model does). A long-lived heap
+//! keeps stale copies of freed blocks inside free chunks, which the scan (it matches
+//! block contents, it does not walk glibc's chunks) cannot tell from live ones. Every
+//! sequence still ends with `UnloadAll, ClearCreds`, compared like the other steps.
+
+use super::gen::{Sequence, Step, KEYS};
+use crate::daemon::{Charon, Options, Release, Work};
+use crate::scan::scan_store;
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use swan_credstore::swanctl::sim::ModelDaemon;
+use swan_credstore::swanctl::Config;
+use swan_credstore::Flow;
+
+/// What one side holds after a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct State {
+    /// Whether the step was rejected (swanctl failed / the model could not read the file).
+    pub rejected: bool,
+    /// Distinct raw-key objects in the credential store.
+    pub stored_objects: usize,
+    /// The store's list nodes that point to raw-key objects.
+    pub list_nodes: usize,
+    /// Raw-key objects alive anywhere (store and loaded connections), as far as the
+    /// memory scan can tell. Reported, **not compared**: see [`State::compared`].
+    pub live_objects: usize,
+    /// Entries `swanctl --list-certs --type pubkey` shows.
+    pub listed: usize,
+}
+
+impl State {
+    /// The figures the differential compares: everything but `live_objects`.
+    ///
+    /// `live_objects` is excluded by name. After a few load / unload-all / clear-creds
+    /// cycles of the same tree, 5.9.8's memory shows raw-key objects with a non-zero
+    /// refcount although the store is empty and nothing is loaded (1, 2, 3, 5, 9, 9
+    /// after 6 cycles of one generated tree, where the model has 0). Whether charon
+    /// retains them or the scan misreads freed memory is not settled yet
+    /// (notes/real-daemon.md); until it is, that count cannot judge the model.
+    pub fn compared(&self) -> (bool, usize, usize, usize) {
+        (
+            self.rejected,
+            self.stored_objects,
+            self.list_nodes,
+            self.listed,
+        )
+    }
+}
+
+/// The first step at which the daemon and the model differ.
+#[derive(Clone, Debug, Serialize)]
+pub struct Divergence {
+    /// 0-based index of the step.
+    pub step: usize,
+    /// The step.
+    pub what: String,
+    /// The daemon's state after it.
+    pub daemon: State,
+    /// The model's state after it.
+    pub model: State,
+}
+
+/// A charon kept running across sequences, with its work folder.
+pub struct Session<'w> {
+    work: &'w Work,
+    charon: Charon<'w>,
+    /// Steps compared so far.
+    pub steps: usize,
+    /// Charons started (one per sequence).
+    pub restarts: usize,
+}
+
+impl<'w> Session<'w> {
+    /// Starts charon in `work` and copies the key pool into its `pubkey/` folder.
+    pub fn start(work: &'w Work) -> Result<Session<'w>> {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/keys");
+        for k in KEYS {
+            let to = work.swanctl_dir().join("pubkey").join(k);
+            std::fs::copy(fixtures.join(k), &to)
+                .with_context(|| format!("cannot copy key {k} to {}", to.display()))?;
+        }
+        let charon = Charon::start(work, Options::default())?;
+        Ok(Session {
+            work,
+            charon,
+            steps: 0,
+            restarts: 0,
+        })
+    }
+
+    fn swanctl(&self, args: &[&str], dir: Option<&Path>) -> Result<String> {
+        self.charon.swanctl(args, dir)
+    }
+
+    fn empty(&self) -> PathBuf {
+        self.work.dir().join("empty")
+    }
+
+    /// Starts a fresh charon for the next sequence (see the module docs for why a
+    /// daemon is not reused) and checks that its store is empty.
+    fn reset(&mut self) -> Result<()> {
+        self.restarts += 1;
+        self.charon.stop(std::time::Duration::from_secs(10));
+        self.charon = Charon::start(self.work, Options::default())?;
+        if !self.is_empty()? {
+            bail!("a freshly started charon is not empty");
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> Result<bool> {
+        let scan = scan_store(self.charon.pid())?;
+        Ok(scan.stored_objects + scan.list_nodes == 0)
+    }
+
+    fn unload_all(&self) -> Result<()> {
+        let file = self.work.inner_path(&self.empty().join("swanctl.conf"));
+        let file = file.display().to_string();
+        self.swanctl(&["--load-conns", "--file", &file], None)?;
+        Ok(())
+    }
+
+    fn clear_creds(&self) -> Result<()> {
+        let empty = self.work.inner_path(&self.empty());
+        let file = empty.join("swanctl.conf").display().to_string();
+        self.swanctl(
+            &["--load-creds", "--clear", "--noprompt", "--file", &file],
+            Some(&empty),
+        )?;
+        Ok(())
+    }
+
+    fn state(&self, rejected: bool) -> Result<State> {
+        let scan = scan_store(self.charon.pid())?;
+        let listed = self
+            .swanctl(&["--list-certs", "--type", "pubkey"], None)?
+            .lines()
+            .filter(|l| l.trim_start().starts_with("keyid:"))
+            .count();
+        Ok(State {
+            rejected,
+            stored_objects: scan.stored_objects,
+            list_nodes: scan.list_nodes,
+            live_objects: scan.live_objects,
+            listed,
+        })
+    }
+
+    /// charon's log, for reports.
+    pub fn logs(&self) -> String {
+        self.charon.logs()
+    }
+}
+
+fn model_state(model: &ModelDaemon, flow: Flow, rejected: bool) -> State {
+    let counts = model.counts(flow);
+    State {
+        rejected,
+        stored_objects: counts.stored_objects,
+        list_nodes: counts.list_nodes,
+        live_objects: match flow {
+            Flow::PreFix => model.pre_fix().census().live(),
+            Flow::UpstreamFix => model.upstream_fix().census().live(),
+        },
+        listed: model.listed(flow),
+    }
+}
+
+/// Runs `seq` on the session's charon and on a fresh model (the flow of the session's
+/// release); `Ok(Some(_))` at the first step where they differ.
+pub fn run_sequence(
+    session: &mut Session,
+    release: Release,
+    seq: &Sequence,
+) -> Result<Option<Divergence>> {
+    session.reset()?;
+    let dir = session.work.swanctl_dir();
+    let files: Vec<PathBuf> = (0..seq.trees.len())
+        .map(|i| dir.join(format!("differential-{i}.conf")))
+        .collect();
+    for (tree, file) in seq.trees.iter().zip(&files) {
+        std::fs::write(file, tree.render())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    let configs: Vec<Option<Config>> = files.iter().map(|f| Config::load(f).ok()).collect();
+    let model = ModelDaemon::new();
+    let flow = release.flow();
+    let none = Config::parse("", &dir.join("none.conf")).context("an empty config")?;
+    let tail = [Step::UnloadAll, Step::ClearCreds];
+    for (i, step) in seq.steps.iter().chain(&tail).enumerate() {
+        let (daemon_rejected, model_rejected) = match *step {
+            Step::LoadConns(v) => {
+                let inner = session.work.inner_path(&files[v]).display().to_string();
+                let daemon = session
+                    .swanctl(&["--load-conns", "--file", &inner], None)
+                    .is_err();
+                match &configs[v] {
+                    Some(cfg) => {
+                        model.load_conns(cfg);
+                        (daemon, false)
+                    }
+                    None => (daemon, true),
+                }
+            }
+            Step::ClearCreds => {
+                session.clear_creds()?;
+                model.clear_creds();
+                (false, false)
+            }
+            Step::UnloadAll => {
+                session.unload_all()?;
+                model.load_conns(&none);
+                (false, false)
+            }
+        };
+        session.steps += 1;
+        let daemon = session.state(daemon_rejected)?;
+        let model = model_state(&model, flow, model_rejected);
+        if daemon.compared() != model.compared() {
+            return Ok(Some(Divergence {
+                step: i,
+                what: format!("{step:?}"),
+                daemon,
+                model,
+            }));
+        }
+    }
+    Ok(None)
+}
