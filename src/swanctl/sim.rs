@@ -179,3 +179,127 @@ impl Linear {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// `swanctl --load-creds` / `--load-all`: the raw public keys of the `pubkey/` folder.
+// ---------------------------------------------------------------------------------------
+
+/// The raw public keys `swanctl --load-creds` (and `--load-all`) sends to charon: every
+/// regular file of the `pubkey/` folder of the swanctl directory, which here is the
+/// folder holding `config`'s file (as for `pubkeys`, see [`crate::swanctl`]).
+///
+/// This follows swanctl's `load_creds_cfg` → `load_certs(ctx, "pubkey",
+/// SWANCTL_PUBKEYDIR)` (`src/swanctl/commands/load_creds.c`, the same in 5.9.8 and
+/// 6.0.1): `enumerator_create_directory` lists the folder (no `.`/`..`; `stat` follows
+/// symbolic links), only `S_ISREG` entries are sent, each with one vici `load-cert`
+/// message `{type = pubkey, data = <file contents>}`. A missing folder sends nothing.
+///
+/// swanctl takes `readdir` order; this returns the files sorted by name. The store's
+/// counts do not depend on that order: the files are loaded before any connection,
+/// and among themselves a file is either a new object or `equals` to an earlier one.
+///
+/// A file the model cannot read as a key ([`crate::keyfile::load_key`]) is an error
+/// naming it: charon's parsers accept formats the model does not (and reject others),
+/// so the model cannot tell whether charon would store an object for it.
+pub fn pubkey_folder(config: &Config) -> Result<Vec<super::KeyFile>, super::ConfigError> {
+    let dir = config
+        .path
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("pubkey");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(super::ConfigError::new(
+                &dir,
+                0,
+                format!("cannot list the pubkey folder: {e}"),
+            ))
+        }
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| {
+            super::ConfigError::new(&dir, 0, format!("cannot list the pubkey folder: {e}"))
+        })?;
+        let path = entry.path();
+        // `stat` (following links); a dangling link is not a regular file.
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let (der, key) = crate::keyfile::load_key(&path).map_err(|e| {
+                super::ConfigError::new(
+                    &path,
+                    0,
+                    format!(
+                        "swanctl --load-creds sends this file to charon (load-cert, type \
+                         pubkey), but the model cannot read it as a key ({e}), so it cannot \
+                         tell whether charon stores a raw-key object for it"
+                    ),
+                )
+            })?;
+            Ok(super::KeyFile {
+                name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                path,
+                der,
+                key,
+            })
+        })
+        .collect()
+}
+
+/// vici `load-cert` with `type = pubkey` and the DER of a key: what charon does with
+/// one file of `pubkey/` (the same in 5.9.8 and 6.0.1).
+///
+/// Follows `vici_cred.c`'s `load_cert` callback: `lib->creds->create(CRED_CERTIFICATE,
+/// CERT_TRUSTED_PUBKEY, BUILD_BLOB, data, BUILD_X509_FLAG, X509_NONE)`, which is the
+/// pubkey plugin's `pubkey_cert_wrap` (the flag is ignored; no `BUILD_SUBJECT`, so
+/// `pubkey_cert_create` makes the subject the key id, `KEYID_PUBKEY_INFO_SHA1`); then
+/// `this->creds->add_cert(this->creds, type != CERT_X509_AC, cert)` — `mem_cred.c`'s
+/// `add_cert`, i.e. `add_cert_internal` with `trusted = TRUE` on **the same store**
+/// `load-conn` uses (`vici_cred_t.add_cert` is `add_cert_ref(TRUE, ...)` on it), whose
+/// returned reference `add_cert` drops at once. The blob is parsed afresh, as charon
+/// parses every message.
+pub fn load_pubkey_cert<C: crate::subject::SubjectCell, S: CertStore<C>>(
+    vici: &Vici<C, S>,
+    der: &[u8],
+) -> Result<(), crate::pubkey::KeyError> {
+    let key = crate::pubkey::PublicKey::from_spki_der(der)?;
+    let cert = crate::cert::PubkeyCert::wrap(key, None, vici.census());
+    drop(vici.store().add_cert_ref(true, cert));
+    Ok(())
+}
+
+impl ModelDaemon {
+    /// `swanctl --load-creds [--clear]` in both flows, for what the model covers: with
+    /// `clear`, vici `clear-creds` first (`load_creds_cfg`'s `clear_creds`), then one
+    /// `load-cert` per file of `pubkey/` ([`load_pubkey_cert`]; `keys` from
+    /// [`pubkey_folder`]). The X.509 folders, private keys, tokens and secrets that
+    /// swanctl also loads make no raw-key objects and are not modelled.
+    pub fn load_creds(&self, keys: &[super::KeyFile], clear: bool) {
+        if clear {
+            self.clear_creds();
+        }
+        for k in keys {
+            load_pubkey_cert(&self.pre, &k.der).expect("parsed when read");
+            load_pubkey_cert(&self.fix, &k.der).expect("parsed when read");
+        }
+    }
+
+    /// `swanctl --load-all [--clear]` (`load_all.c`'s `load_all`): `load_creds_cfg`
+    /// ([`ModelDaemon::load_creds`]), then `load_authorities_cfg` and `load_pools_cfg`
+    /// (no raw keys: not modelled), then `load_conns_cfg` ([`ModelDaemon::load_conns`]).
+    pub fn load_all(&self, config: &Config, keys: &[super::KeyFile], clear: bool) {
+        self.load_creds(keys, clear);
+        self.load_conns(config);
+    }
+}
