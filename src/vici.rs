@@ -97,8 +97,9 @@ impl ConnSpec {
     pub fn in_order(&self) -> Vec<(Side, usize)> {
         let mut next = [0usize; 2];
         let sides: Vec<Side> = if self.order.is_empty() {
-            std::iter::repeat_n(Side::Local, self.local.len())
-                .chain(std::iter::repeat_n(Side::Remote, self.remote.len()))
+            std::iter::repeat(Side::Local)
+                .take(self.local.len())
+                .chain(std::iter::repeat(Side::Remote).take(self.remote.len()))
                 .collect()
         } else {
             self.order.clone()

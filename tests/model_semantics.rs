@@ -228,3 +228,27 @@ fn failure_messages_are_classified_by_cause_not_by_panicking() {
         Outcome::Error
     );
 }
+
+/// The differential's first finding (tests/data/differential/remote_before_local.conf):
+/// vici parses auth sections in file order, so in the pre-fix flow a `remote` section
+/// without an id, written before a `local` one with an id and the same key, leaves one
+/// object (renamed to the id), not two.
+#[test]
+fn sections_are_parsed_in_file_order() {
+    use swan_credstore::swanctl::sim::ModelDaemon;
+    use swan_credstore::swanctl::Config;
+    use swan_credstore::Flow;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/differential");
+    let cfg = Config::load(&dir.join("remote_before_local.conf")).unwrap();
+    let m = ModelDaemon::new();
+    m.load_conns(&cfg);
+    assert_eq!(m.counts(Flow::PreFix).stored_objects, 1);
+    assert_eq!(m.counts(Flow::UpstreamFix).stored_objects, 2);
+    // The same two sections the other way round (the one with the id first): the
+    // first renames its object before the second looks, so the pre-fix flow stores two.
+    let swapped = "connections {\n c0 {\n  local {\n   auth = pubkey\n   pubkeys = rsa.pub.pem\n   id = peer.example.org\n  }\n  remote {\n   auth = pubkey\n   pubkeys = rsa.pub.pem\n  }\n }\n}\n";
+    let cfg = Config::parse(swapped, &dir.join("swapped.conf")).unwrap();
+    let m = ModelDaemon::new();
+    m.load_conns(&cfg);
+    assert_eq!(m.counts(Flow::PreFix).stored_objects, 2);
+}

@@ -10,13 +10,8 @@
 //! point into the executable mapping of `libstrongswan-pubkey.so`, followed by the key
 //! pointer (data, not code); glibc's chunk header before it says 160 bytes (a 152- or
 //! 144-byte request). A `linked_list_t` node is a 24-byte block `{ value, previous,
-//! next }` (chunk size 32). Freed blocks usually have their first words overwritten by
-//! the allocator; but a freed block that glibc merges into a neighbouring free chunk
-//! keeps its old contents, methods included, so an object also needs its `ref` field
-//! (the word after key, issuer, subject, notBefore, notAfter) to be at least 1: destroy
-//! frees an object only after its last `ref_put`. (The generated differential found the
-//! stale blocks: after many loads and frees, a daemon with nothing loaded showed
-//! "live" objects that were freed memory.) The store is the only user of
+//! next }` (chunk size 32). Freed blocks have their first words overwritten by the
+//! allocator, so only live objects and nodes match. The store is the only user of
 //! linked lists of raw-key certs between commands (loaded configurations keep theirs
 //! in arrays), so the nodes that point to raw-key objects are the store's list nodes,
 //! two per stored object. The run-length of method pointers is read, not assumed, so
@@ -172,15 +167,6 @@ pub fn scan_store(pid: u32) -> Result<StoreScan> {
                 continue;
             }
             if let Some(n) = method_run(&m, words, i) {
-                // `private_pubkey_cert_t` after its methods: key, issuer, subject,
-                // notBefore, notAfter, then `refcount_t ref` (pubkey_cert.c, 5.9.8 and
-                // 6.0.1). A freed object's memory keeps its methods when glibc merges
-                // the block into a neighbouring free chunk, but its `ref` is 0 (destroy
-                // frees only once `ref_put` reached 0): only `ref` ≥ 1 is alive.
-                let refs = words.get(i + n + 5).map_or(0, |w| w & 0xffff_ffff);
-                if refs == 0 {
-                    continue;
-                }
                 objects.insert(base + 8 * i as u64);
                 methods = n;
             }

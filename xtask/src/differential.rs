@@ -21,6 +21,10 @@ pub struct DifferentialArgs {
     /// Print the summaries as JSON.
     #[arg(long)]
     json: bool,
+    /// Run the regression fixtures of this folder (every `*.conf`) instead of
+    /// generated sequences.
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<std::path::PathBuf>,
 }
 
 /// `differential`: `Ok(true)` when no daemon diverged from the model.
@@ -29,6 +33,28 @@ pub fn run(args: &DifferentialArgs) -> Result<bool> {
         Some(d) => vec![d.release()],
         None => Release::ALL.to_vec(),
     };
+    if let Some(dir) = &args.fixtures {
+        let mut ok = true;
+        for release in releases {
+            for (name, d) in differential::run_fixtures(release, dir)? {
+                match d {
+                    None => println!("{}: {name}: as the model predicts", release.label()),
+                    Some(d) => {
+                        ok = false;
+                        println!(
+                            "{}: {name}: DIVERGENCE at step {} ({})\n  daemon: {:?}\n  model:  {:?}",
+                            release.label(),
+                            d.step,
+                            d.what,
+                            d.daemon,
+                            d.model
+                        );
+                    }
+                }
+            }
+        }
+        return Ok(ok);
+    }
     let mut summaries = Vec::new();
     for release in releases {
         let s = differential::run(release, args.cases, args.seed)?;

@@ -19,6 +19,8 @@
 //! * `cargo xtask bench` — the criterion benchmarks and the figures of
 //!   notes/performance.md.
 //! * `cargo xtask bench-checkers [--json]` — what each design costs to verify.
+//! * `cargo xtask differential [--daemon D] [--cases N] [--seed S] [--fixtures DIR]` —
+//!   generated swanctl trees and steps on the real daemons against the model.
 
 mod bench;
 mod bench_checkers;

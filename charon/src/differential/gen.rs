@@ -3,7 +3,7 @@
 //! A [`Sequence`] is one or two versions of a swanctl.conf tree (the second one an edit
 //! of the first: the same connection names, other ids, keys or rounds) and the steps
 //! applied to it. Everything here is plain data with a text rendering; the runner
-//! ([`super::run`]) applies it to a daemon and to the model.
+//! ([`mod@super::run`]) applies it to a daemon and to the model.
 
 use proptest::collection::vec;
 use proptest::prelude::*;

@@ -5,7 +5,7 @@
 //! proptest to a minimal sequence and saved under `target/reports/differential/`.
 //!
 //! * [`gen`] — the trees, steps and their strategies.
-//! * [`run`] — a fresh charon per sequence, and the step-by-step comparison.
+//! * [`mod@run`] — a fresh charon per sequence, and the step-by-step comparison.
 
 pub mod gen;
 pub mod run;
@@ -126,6 +126,48 @@ fn report(
 fn tail(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The steps every regression fixture runs: load, reload, clear-creds, load, reload
+/// (then, as always, unload-all and clear-creds).
+pub const FIXTURE_STEPS: [gen::Step; 5] = [
+    gen::Step::LoadConns(0),
+    gen::Step::LoadConns(0),
+    gen::Step::ClearCreds,
+    gen::Step::LoadConns(0),
+    gen::Step::LoadConns(0),
+];
+
+/// Runs every `*.conf` of `dir` (a regression fixture: a swanctl.conf over the key pool
+/// of tests/data/keys) through [`FIXTURE_STEPS`] on a fresh charon of `release` and the
+/// model; returns each fixture's name and its divergence, if any.
+pub fn run_fixtures(
+    release: Release,
+    dir: &std::path::Path,
+) -> Result<Vec<(String, Option<Divergence>)>> {
+    release.provision()?;
+    let work = Work::new(release, "differential-fixtures")?;
+    let mut session = Session::start(&work)?;
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
+        let d = run::run_texts(&mut session, release, &[text], &FIXTURE_STEPS)?;
+        out.push((
+            f.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            d,
+        ));
+    }
+    Ok(out)
 }
 
 /// Runs `cases` generated sequences (seed `seed`) on one fresh charon of `release`.

@@ -182,21 +182,33 @@ pub fn run_sequence(
     release: Release,
     seq: &Sequence,
 ) -> Result<Option<Divergence>> {
+    let texts: Vec<String> = seq.trees.iter().map(|t| t.render()).collect();
+    run_texts(session, release, &texts, &seq.steps)
+}
+
+/// Runs `steps` over the swanctl.conf versions `texts` (keys from the pool) on a fresh
+/// charon and a fresh model; `Ok(Some(_))` at the first step where they differ. This
+/// is how the regression fixtures (tests/data/differential/) run too.
+pub fn run_texts(
+    session: &mut Session,
+    release: Release,
+    texts: &[String],
+    steps: &[Step],
+) -> Result<Option<Divergence>> {
     session.reset()?;
     let dir = session.work.swanctl_dir();
-    let files: Vec<PathBuf> = (0..seq.trees.len())
+    let files: Vec<PathBuf> = (0..texts.len())
         .map(|i| dir.join(format!("differential-{i}.conf")))
         .collect();
-    for (tree, file) in seq.trees.iter().zip(&files) {
-        std::fs::write(file, tree.render())
-            .with_context(|| format!("cannot write {}", file.display()))?;
+    for (text, file) in texts.iter().zip(&files) {
+        std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
     }
     let configs: Vec<Option<Config>> = files.iter().map(|f| Config::load(f).ok()).collect();
     let model = ModelDaemon::new();
     let flow = release.flow();
     let none = Config::parse("", &dir.join("none.conf")).context("an empty config")?;
     let tail = [Step::UnloadAll, Step::ClearCreds];
-    for (i, step) in seq.steps.iter().chain(&tail).enumerate() {
+    for (i, step) in steps.iter().chain(&tail).enumerate() {
         let (daemon_rejected, model_rejected) = match *step {
             Step::LoadConns(v) => {
                 let inner = session.work.inner_path(&files[v]).display().to_string();
