@@ -10,6 +10,7 @@
 use std::path::Path;
 use swan_charon::daemon::Release;
 use swan_charon::differential;
+use swan_credstore::Flow;
 
 /// Sequences per daemon in the test command (the command's default is 1,000).
 const CASES: u32 = 25;
@@ -36,9 +37,14 @@ fn sample(release: Release) {
     );
 }
 
+fn fixture_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/differential")
+}
+
 fn fixtures(release: Release) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/differential");
-    let results = differential::run_fixtures(release, &dir).unwrap_or_else(|e| panic!("{e:#}"));
+    let dir = fixture_dir();
+    let results = differential::run_fixtures(release, release.flow(), &dir)
+        .unwrap_or_else(|e| panic!("{e:#}"));
     assert!(!results.is_empty(), "no fixture in {}", dir.display());
     for (name, d) in results {
         assert!(d.is_none(), "{} {name}: {d:?}", release.label());
@@ -60,5 +66,23 @@ fn generated_sequences_agree_with_bookworm_5_9_8() {
 fn regression_fixtures_agree_with_both_daemons() {
     for release in Release::ALL {
         fixtures(release);
+    }
+}
+
+/// The negative control of the harness: the same fixtures against 5.9.8 with the model
+/// in the *fixed* flow must diverge at a load, on the stored objects (the two flows
+/// store different objects for a key in sections with and without an id, and 5.9.8
+/// adds one per reload where the fixed model stays flat).
+#[test]
+fn the_differential_catches_a_model_in_the_wrong_flow() {
+    let results = differential::run_fixtures(Release::Bookworm, Flow::UpstreamFix, &fixture_dir())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    for (name, d) in results {
+        let d = d.unwrap_or_else(|| panic!("{name}: the wrong flow was not caught"));
+        assert!(d.what.starts_with("LoadConns"), "{name}: caught at {d:?}");
+        assert_ne!(
+            d.daemon.stored_objects, d.model.stored_objects,
+            "{name}: caught for the wrong reason: {d:?}"
+        );
     }
 }

@@ -36,7 +36,7 @@ pub fn run(args: &DifferentialArgs) -> Result<bool> {
     if let Some(dir) = &args.fixtures {
         let mut ok = true;
         for release in releases {
-            for (name, d) in differential::run_fixtures(release, dir)? {
+            for (name, d) in differential::run_fixtures(release, release.flow(), dir)? {
                 match d {
                     None => println!("{}: {name}: as the model predicts", release.label()),
                     Some(d) => {

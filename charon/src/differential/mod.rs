@@ -140,9 +140,11 @@ pub const FIXTURE_STEPS: [gen::Step; 5] = [
 
 /// Runs every `*.conf` of `dir` (a regression fixture: a swanctl.conf over the key pool
 /// of tests/data/keys) through [`FIXTURE_STEPS`] on a fresh charon of `release` and the
-/// model; returns each fixture's name and its divergence, if any.
+/// model in `flow` (`release.flow()`, or the other flow for a negative control);
+/// returns each fixture's name and its divergence, if any.
 pub fn run_fixtures(
     release: Release,
+    flow: swan_credstore::Flow,
     dir: &std::path::Path,
 ) -> Result<Vec<(String, Option<Divergence>)>> {
     release.provision()?;
@@ -158,7 +160,7 @@ pub fn run_fixtures(
     for f in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
-        let d = run::run_texts(&mut session, release, &[text], &FIXTURE_STEPS)?;
+        let d = run::run_texts(&mut session, flow, &[text], &FIXTURE_STEPS)?;
         out.push((
             f.file_name()
                 .unwrap_or_default()

@@ -183,15 +183,16 @@ pub fn run_sequence(
     seq: &Sequence,
 ) -> Result<Option<Divergence>> {
     let texts: Vec<String> = seq.trees.iter().map(|t| t.render()).collect();
-    run_texts(session, release, &texts, &seq.steps)
+    run_texts(session, release.flow(), &texts, &seq.steps)
 }
 
 /// Runs `steps` over the swanctl.conf versions `texts` (keys from the pool) on a fresh
-/// charon and a fresh model; `Ok(Some(_))` at the first step where they differ. This
-/// is how the regression fixtures (tests/data/differential/) run too.
+/// charon and a fresh model in `flow` (the daemon's own flow, or another one for a
+/// negative control); `Ok(Some(_))` at the first step where they differ. This is how
+/// the regression fixtures (tests/data/differential/) run too.
 pub fn run_texts(
     session: &mut Session,
-    release: Release,
+    flow: Flow,
     texts: &[String],
     steps: &[Step],
 ) -> Result<Option<Divergence>> {
@@ -205,7 +206,6 @@ pub fn run_texts(
     }
     let configs: Vec<Option<Config>> = files.iter().map(|f| Config::load(f).ok()).collect();
     let model = ModelDaemon::new();
-    let flow = release.flow();
     let none = Config::parse("", &dir.join("none.conf")).context("an empty config")?;
     let tail = [Step::UnloadAll, Step::ClearCreds];
     for (i, step) in steps.iter().chain(&tail).enumerate() {
