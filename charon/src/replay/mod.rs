@@ -37,7 +37,6 @@
 
 use crate::daemon::{Charon, Options, Release, Work};
 use crate::gdbmi::{self, Gdb};
-use swan_credstore_models::record::StepKind;
 
 mod driver;
 mod facts;
@@ -54,7 +53,7 @@ use facts::conclude;
 pub use facts::{Facts, Load};
 pub use report::{load_records, records_path, save, summary};
 use std::time::{Duration, Instant};
-use swan_credstore_models::record::{Bounds, Checker, Outcome, Record, Scenario};
+use swan_credstore_models::record::{Bounds, Checker, Outcome, Record, Scenario, StepKind};
 
 /// The checker name of the rows.
 pub const CHECKER: Checker = Checker::RealReplay;
