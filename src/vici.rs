@@ -136,19 +136,28 @@ impl ConnSpec {
     }
 }
 
+/// One auth round as `list-conns` reports it: its side, its identity rule (if any)
+/// and the subjects of its raw-key certs.
+pub type Round = (Side, Option<Identity>, Vec<Identity>);
+
 /// An `auth_cfg_t`: the identity and the raw-key certs of one section.
 pub struct AuthCfg<C> {
-    /// `AUTH_RULE_IDENTITY`.
-    pub id: Identity,
+    /// `AUTH_RULE_IDENTITY`: the configured `id` (`%any` included), else the first
+    /// cert's subject, else none (a psk section without `id`).
+    pub id: Option<Identity>,
     /// `AUTH_RULE_SUBJECT_CERT` entries, one reference each.
     pub certs: Vec<CertRef<C>>,
 }
 
 impl<C: SubjectCell> AuthCfg<C> {
-    /// `auth_cfg_t.equals`: same identity and pairwise `equals` certs.
+    /// `auth_cfg_t.equals`: the same identity rule (both absent, or `equals`) and
+    /// pairwise `equals` certs.
     pub fn equals(&self, other: &AuthCfg<C>) -> bool {
-        self.id.equals(&other.id)
-            && self.certs.len() == other.certs.len()
+        let ids = match (&self.id, &other.id) {
+            (Some(a), Some(b)) => a.equals(b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        ids && self.certs.len() == other.certs.len()
             && self
                 .certs
                 .iter()
@@ -248,9 +257,13 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                 .iter()
                 .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), id.clone(), &self.census)))
                 .collect();
-            Self::auth_cfg(id, certs)
+            Self::auth_cfg(a.id.clone(), certs)
         };
         let (local, remote) = spec.build_in_order(build);
+        let (local, remote) = (
+            Self::or_default_round(local),
+            Self::or_default_round(remote),
+        );
         self.merge_config(PeerCfg {
             name: spec.name.clone(),
             local,
@@ -258,16 +271,30 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
         })
     }
 
+    /// `load_conn` (vici_config.c, 5.9.8 and 6.0.1): a side without any section gets
+    /// one empty auth config (no identity, no certs).
+    fn or_default_round(rounds: Vec<AuthCfg<C>>) -> Vec<AuthCfg<C>> {
+        if rounds.is_empty() {
+            vec![AuthCfg {
+                id: None,
+                certs: Vec::new(),
+            }]
+        } else {
+            rounds
+        }
+    }
+
     /// `vici_cred.add_cert`: `add_cert_ref(trusted = TRUE, cert)` on the shared store.
     fn add_cert(&self, cert: CertRef<C>) -> CertRef<C> {
         self.store.add_cert_ref(true, cert)
     }
 
-    /// The end of an auth section: the configured id, or the first cert's subject.
-    fn auth_cfg(id: Option<Identity>, certs: Vec<CertRef<C>>) -> AuthCfg<C> {
-        let id = id
-            .or_else(|| certs.first().map(|c| c.subject()))
-            .unwrap_or(Identity::Any);
+    /// The end of an auth section (`vici_config.c`, `auth_sn`, 5.9.8 and 6.0.1): the
+    /// configured id, `%any` included (`parse_id` adds it as `AUTH_RULE_IDENTITY`);
+    /// without one, the first cert's subject ("id not specified, defaulting to cert
+    /// subject"); without either, no identity rule.
+    fn auth_cfg(configured: Option<Identity>, certs: Vec<CertRef<C>>) -> AuthCfg<C> {
+        let id = configured.or_else(|| certs.first().map(|c| c.subject()));
         AuthCfg { id, certs }
     }
 
@@ -318,14 +345,38 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
         sync::read(&self.conns).get(name).map(PeerCfg::certs)
     }
 
-    /// The identities of a loaded connection's auth rounds (local, then remote).
-    pub fn connection_ids(&self, name: &str) -> Option<Vec<Identity>> {
+    /// The identities of a loaded connection's auth rounds (local, then remote;
+    /// `None`: the round has no identity rule).
+    pub fn connection_ids(&self, name: &str) -> Option<Vec<Option<Identity>>> {
         sync::read(&self.conns).get(name).map(|p| {
             p.local
                 .iter()
                 .chain(&p.remote)
                 .map(|a| a.id.clone())
                 .collect()
+        })
+    }
+
+    /// A loaded connection's auth rounds as vici `list-conns` reports them
+    /// (`vici_query.c`, `build_auth_cfgs`): local rounds, then remote ones, each with
+    /// its identity rule and the subjects of its raw-key certs. `None` if not loaded.
+    pub fn connection_rounds(&self, name: &str) -> Option<Vec<Round>> {
+        sync::read(&self.conns).get(name).map(|p| {
+            let side = |side: Side, rounds: &[AuthCfg<C>]| {
+                rounds
+                    .iter()
+                    .map(|a| {
+                        (
+                            side,
+                            a.id.clone(),
+                            a.certs.iter().map(|c| c.subject()).collect(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut out = side(Side::Local, &p.local);
+            out.extend(side(Side::Remote, &p.remote));
+            out
         })
     }
 
@@ -347,15 +398,18 @@ impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
                 .iter()
                 .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), None, &self.census)))
                 .collect();
-            let id = a.id.clone().filter(|id| !id.is_any());
-            if let Some(id) = &id {
+            if let Some(id) = a.id.as_ref().filter(|id| !id.is_any()) {
                 for cert in &certs {
                     cert.set_subject(id);
                 }
             }
-            Self::auth_cfg(id, certs)
+            Self::auth_cfg(a.id.clone(), certs)
         };
         let (local, remote) = spec.build_in_order(build);
+        let (local, remote) = (
+            Self::or_default_round(local),
+            Self::or_default_round(remote),
+        );
         self.merge_config(PeerCfg {
             name: spec.name.clone(),
             local,

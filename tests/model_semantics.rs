@@ -111,9 +111,9 @@ fn no_id_or_upstream_fix_stays_flat() {
     assert_eq!(vici.store().stored_objects(), 1);
     assert_eq!(
         vici.connection_ids("rpk").unwrap(),
-        vec![Identity::KeyId(
+        vec![Some(Identity::KeyId(
             PublicKey::synthetic("peer").key_id().to_vec()
-        )]
+        ))]
     );
 
     let fixed = Vici::<Immutable>::new();

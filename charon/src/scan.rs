@@ -9,16 +9,25 @@
 //! of `certificate_t`, plus `set_subject` in 5.9.8 (13), gone in 6.0.1 (12) — which
 //! point into the executable mapping of `libstrongswan-pubkey.so`, followed by the key
 //! pointer (data, not code); glibc's chunk header before it says 160 bytes (a 152- or
-//! 144-byte request). A `linked_list_t` node is a 24-byte block `{ value, previous,
-//! next }` (chunk size 32). Freed blocks have their first words overwritten by the
-//! allocator, so only live objects and nodes match. The store is the only user of
+//! 144-byte request), or 176 when malloc handed out a whole free chunk because the
+//! remainder would have been smaller than its 32-byte minimum (seen on 6.0.1: one
+//! object in eight, missed while only 160 was accepted). A `linked_list_t` node is a
+//! 24-byte block `{ value, previous, next }` (chunk size 32, or 48 by the same rule)
+//! whose `previous` and `next` are NULL or other node-sized blocks. Freed blocks have
+//! their first words overwritten by the allocator, so only live objects and nodes
+//! match.
+//!
+//! Each stored object's subject is read too: the object's fields after the methods
+//! are `key, issuer, subject, …` (`private_pubkey_cert_t`, the same in 5.9.8 and
+//! 6.0.1), and `private_identification_t` is its 9 methods, then `chunk_t encoded`
+//! (pointer, length) and `id_type_t type` ([`RawSubject`]). The store is the only user of
 //! linked lists of raw-key certs between commands (loaded configurations keep theirs
 //! in arrays), so the nodes that point to raw-key objects are the store's list nodes,
 //! two per stored object. The run-length of method pointers is read, not assumed, so
 //! the same scan serves both releases; [`StoreScan::methods`] reports it.
 
 use anyhow::{bail, Context, Result};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 
 /// What [`scan_store`] found in charon's heap.
@@ -35,6 +44,18 @@ pub struct StoreScan {
     /// How many method pointers the objects start with (13 on 5.9.8, 12 on 6.0.1;
     /// 0 when there was no object).
     pub methods: usize,
+    /// The subject of each stored object (one per object, in address order).
+    pub subjects: Vec<RawSubject>,
+}
+
+/// A stored object's subject as charon holds it: `identification_t`'s type and
+/// encoding.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RawSubject {
+    /// `id_type_t` (1 IPv4, 2 FQDN, 3 RFC 822, 5 IPv6, 9 DN, 11 key id, …).
+    pub id_type: u32,
+    /// The encoding (`get_encoding`): the address bytes, the name, the DN's DER.
+    pub encoding: Vec<u8>,
 }
 
 /// One line of /proc/PID/maps.
@@ -154,16 +175,34 @@ fn method_run(m: &Memory, words: &[u64], i: usize) -> Option<usize> {
     (in_pubkey >= 10).then_some(n)
 }
 
-/// Counts the raw public keys in the credential store of charon `pid` (see the module
-/// docs).
+/// Chunk sizes (glibc's size field without its flag bits) that a request of
+/// `request` bytes can occupy: the rounded size, or 16 more when a free chunk was
+/// handed out whole.
+fn chunk_sizes(request: u64) -> [u64; 2] {
+    let rounded = (request + 8 + 15) & !15;
+    [rounded.max(32), rounded.max(32) + 16]
+}
+
+fn header_is(word: u64, sizes: [u64; 2]) -> bool {
+    sizes.contains(&(word & !7))
+}
+
+/// Counts the raw public keys in the credential store of charon `pid` and reads their
+/// subjects (see the module docs).
 pub fn scan_store(pid: u32) -> Result<StoreScan> {
     let maps = mappings(pid)?;
     let m = read_memory(pid, &maps)?;
+    let object_sizes = chunk_sizes(152);
+    let node_sizes = chunk_sizes(24);
     let mut objects = HashSet::new();
     let mut methods = 0;
+    let mut node_blocks = HashSet::new();
     for (base, words) in &m.heap {
-        for i in 1..words.len().saturating_sub(14) {
-            if words[i - 1] & !7 != 0xa0 {
+        for i in 1..words.len() {
+            if header_is(words[i - 1], node_sizes) {
+                node_blocks.insert(base + 8 * i as u64);
+            }
+            if i + 14 >= words.len() || !header_is(words[i - 1], object_sizes) {
                 continue;
             }
             if let Some(n) = method_run(&m, words, i) {
@@ -172,22 +211,77 @@ pub fn scan_store(pid: u32) -> Result<StoreScan> {
             }
         }
     }
+    let linked = |w: u64| w == 0 || node_blocks.contains(&w);
     let mut nodes = 0;
-    let mut pointed = HashSet::new();
+    let mut pointed = BTreeSet::new();
     for (_, words) in &m.heap {
-        for i in 1..words.len() {
-            if words[i - 1] & !7 == 0x20 && objects.contains(&words[i]) {
+        for i in 1..words.len().saturating_sub(2) {
+            if header_is(words[i - 1], node_sizes)
+                && objects.contains(&words[i])
+                && linked(words[i + 1])
+                && linked(words[i + 2])
+            {
                 nodes += 1;
                 pointed.insert(words[i]);
             }
         }
     }
+    let mut mem = Mem::open(pid)?;
+    let subjects = pointed
+        .iter()
+        .map(|&object| mem.subject(object + 8 * (methods as u64 + 2)))
+        .collect::<Result<Vec<_>>>()?;
     Ok(StoreScan {
         live_objects: objects.len(),
         list_nodes: nodes,
         stored_objects: pointed.len(),
         methods,
+        subjects,
     })
+}
+
+/// Random reads of another process's memory.
+struct Mem {
+    file: std::fs::File,
+}
+
+impl Mem {
+    fn open(pid: u32) -> Result<Mem> {
+        let path = format!("/proc/{pid}/mem");
+        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
+        Ok(Mem { file })
+    }
+
+    fn bytes(&mut self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        self.file
+            .seek(SeekFrom::Start(addr))
+            .and_then(|_| self.file.read_exact(&mut buf))
+            .with_context(|| format!("cannot read {len} bytes at {addr:#x} of charon"))?;
+        Ok(buf)
+    }
+
+    fn word(&mut self, addr: u64) -> Result<u64> {
+        let b = self.bytes(addr, 8)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    /// The `identification_t` whose pointer is stored at `field`.
+    fn subject(&mut self, field: u64) -> Result<RawSubject> {
+        let id = self.word(field)?;
+        let ptr = self.word(id + 9 * 8)?;
+        let len = self.word(id + 10 * 8)?;
+        let id_type = self.word(id + 11 * 8)? as u32;
+        if len > 4096 {
+            bail!("the subject at {id:#x} claims {len} bytes: not an identification_t");
+        }
+        let encoding = if len == 0 {
+            Vec::new()
+        } else {
+            self.bytes(ptr, len as usize)?
+        };
+        Ok(RawSubject { id_type, encoding })
+    }
 }
 
 /// The names of `pubkey_cert`'s methods in the order its objects store them

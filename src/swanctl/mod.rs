@@ -174,6 +174,34 @@ impl Config {
         })
     }
 
+    /// What swanctl itself makes of `path` (`--load-conns`/`--load-all --file`):
+    /// `swanctl.c`'s `load_swanctl_conf` calls `settings_create`, which never fails:
+    /// a file that cannot be read or does not parse (`settings_parser_parse_file`
+    /// returns FALSE, `load_internal` drops the section) yields an **empty**
+    /// configuration, the same in 5.9.8 and 6.0.1. `--load-conns` then finds no
+    /// connections and unloads every loaded one, and exits 0. So this returns an empty
+    /// configuration and the reading error (which swanctl does not report) for a file
+    /// with a syntax error, and `Err` only where the settings parse but the model
+    /// cannot read a connection (a key file it cannot load: swanctl sends what it can
+    /// and charon judges the blob, which the model does not follow).
+    pub fn load_as_swanctl(path: &Path) -> Result<(Config, Option<ConfigError>), ConfigError> {
+        let empty = || Config {
+            path: path.to_path_buf(),
+            connections: Vec::new(),
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let err = ConfigError::new(path, 0, format!("cannot read: {e}"));
+                return Ok((empty(), Some(err)));
+            }
+        };
+        if let Err(e) = settings::parse(&text, path) {
+            return Ok((empty(), Some(e)));
+        }
+        Config::parse(&text, path).map(|c| (c, None))
+    }
+
     /// The connection `name`.
     pub fn connection(&self, name: &str) -> Option<&Connection> {
         self.connections.iter().find(|c| c.name == name)

@@ -59,6 +59,13 @@ pub fn run(args: &DifferentialArgs) -> Result<bool> {
     for release in releases {
         let s = differential::run(release, args.cases, args.seed)?;
         eprintln!("{}", s.line());
+        let path = differential::summary_path(release);
+        std::fs::write(&path, serde_json::to_string_pretty(&s)?)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        eprintln!(
+            "saved {} (results.md's fidelity section reads it)",
+            path.display()
+        );
         summaries.push(s);
     }
     let ok = summaries.iter().all(|s| s.found.is_none());

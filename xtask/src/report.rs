@@ -52,11 +52,96 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
             text.push_str(&real_section(&real, &records));
         }
     }
+    text.push_str(&fidelity_section()?);
     let path = notes.join("results.md");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("report: wrote {}", path.display());
     update_designs(&records)?;
     Ok(records.iter().all(Record::as_expected))
+}
+
+/// The fidelity section: the last `cargo xtask differential` run per daemon (saved by
+/// the command; empty when none was saved), the regression fixtures and what the
+/// generator covers. After the timings: not compared by the tests.
+fn fidelity_section() -> Result<String> {
+    use swan_charon::daemon::Release;
+    use swan_charon::differential::{self, gen::DIMENSIONS, Summary};
+    let mut rows = Vec::new();
+    for release in Release::ALL {
+        let path = differential::summary_path(release);
+        let Ok(json) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let s: Summary = serde_json::from_str(&json)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        rows.push(s);
+    }
+    let mut out = String::from(
+        "\n## Fidelity: the generated differential (last `cargo xtask differential` runs; not compared by the tests)\n\n\
+         Generated swanctl trees and step sequences applied to the real daemon and to the model, \
+         compared after every step (`swan_charon::differential`; a fresh charon per sequence).\n\n",
+    );
+    if rows.is_empty() {
+        out.push_str("No saved run: `cargo xtask differential` (root) saves one per daemon.\n");
+    } else {
+        out.push_str("| daemon | seed | sequences | steps compared | seconds | sequences/min | steps/min | divergences |\n|---|---|---|---|---|---|---|---|\n");
+        for s in &rows {
+            let (sequences_per_min, steps_per_min) = s.per_minute();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {} |",
+                s.daemon,
+                s.seed,
+                s.sequences,
+                s.steps,
+                s.seconds,
+                sequences_per_min,
+                steps_per_min,
+                match &s.found {
+                    None => "0".to_string(),
+                    Some(f) => format!(
+                        "1 (step {}: {}; {})",
+                        f.divergence.step, f.divergence.what, f.saved
+                    ),
+                }
+            );
+        }
+    }
+    out.push_str("\nThe generator covers:\n\n");
+    for d in DIMENSIONS {
+        let _ = writeln!(out, "- {d}");
+    }
+    let dir = root().join("tests/data/differential");
+    let mut fixtures: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let first = text
+                .lines()
+                .take_while(|l| l.starts_with('#'))
+                .map(|l| l.trim_start_matches('#').trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            (name, first)
+        })
+        .collect();
+    fixtures.sort();
+    let _ = writeln!(
+        out,
+        "\nRegression fixtures (`tests/data/differential/`, run on both daemons by the test command): {}.\n",
+        fixtures.len()
+    );
+    for (name, why) in fixtures {
+        let _ = writeln!(out, "- `{name}`: {why}");
+    }
+    Ok(out)
 }
 
 /// The saved real rows (last `cargo xtask real-replay` and `cargo xtask real-race`),

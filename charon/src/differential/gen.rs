@@ -21,6 +21,19 @@ pub const KEYS: [&str; 7] = [
     "ed25519.pub.der",
 ];
 
+/// What the generator varies, for people (results.md's fidelity section lists it).
+pub const DIMENSIONS: [&str; 9] = [
+    "1–4 connections, each with 1–3 `local*`/`remote*` sections in any order",
+    "ids: FQDN (plain, `@`, `fqdn:`, upper case), email, DN (4 spellings: spacing, attribute case, order), IPv4, IPv6, key id (quoted `@#hex`; unquoted, where `#` starts a comment), `%any`, none",
+    "`auth = psk`, or `auth = pubkey` with 1–3 keys, repeats allowed, from RSA (two keys), ECDSA and Ed25519 files, PEM and DER (the same key under two names)",
+    "one or two tree versions: the second an edit of the first (other ids, keys, order, rounds)",
+    "up to three key files in `pubkey/` that no section names",
+    "syntax: `{` on the same or the next line, comments on their own lines and after settings, single-setting sections on one line (`local { auth = psk }`), quoted values",
+    "steps: `--load-conns` (a version; a version without one connection, i.e. `unload-conn`; a file with a syntax error), `--load-all` with and without `--clear`, `--load-creds --clear`, clear-creds, unload-all",
+    "after every step: stored objects, list nodes, stored subjects (from memory), `--list-certs` (entries, key ids, subjects), `--list-conns` (every round's id and certs), rejected or not",
+    "every sequence ends with unload-all and clear-creds, compared like the other steps",
+];
+
 /// The `id` of an auth round, in one of the forms strongSwan parses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Id {
@@ -32,8 +45,9 @@ pub enum Id {
 
 /// The ids the generator draws from: FQDNs (with `@` and prefix forms, varied case),
 /// email addresses, DNs with varied spacing, attribute case and order, IPv4/IPv6
-/// literals, a key id, `%any`.
-pub const IDS: [&str; 14] = [
+/// literals, a key id (unquoted, where `#` starts a comment and leaves `@`, and
+/// quoted), `%any`.
+pub const IDS: [&str; 15] = [
     "peer.example.org",
     "PEER.example.org",
     "@peer.example.org",
@@ -47,6 +61,7 @@ pub const IDS: [&str; 14] = [
     "192.0.2.1",
     "2001:db8::1",
     "@#0123456789abcdef",
+    "\"@#0123456789abcdef\"",
     "%any",
 ];
 
@@ -99,11 +114,22 @@ pub struct Tree {
     pub style: Style,
 }
 
-/// One step of a sequence.
+/// One step of a sequence. A `file` is an index into [`Sequence::texts`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
-    /// `swanctl --load-conns` with tree version N.
+    /// `swanctl --load-conns --file F`: loads every connection of the file and unloads
+    /// the loaded ones it does not name (vici `unload-conn` each).
     LoadConns(usize),
+    /// `swanctl --load-all [--clear] --file F`: `--load-creds [--clear]` (every file
+    /// of `pubkey/`), then the connections.
+    LoadAll {
+        /// The swanctl.conf, an index into [`Sequence::texts`].
+        file: usize,
+        /// `--clear`: vici `clear-creds` first.
+        clear: bool,
+    },
+    /// `swanctl --load-creds --clear`: clear-creds, then every file of `pubkey/`.
+    LoadCreds,
     /// `swanctl --load-creds --clear` with no credentials (vici `clear-creds`).
     ClearCreds,
     /// `swanctl --load-conns` with a file that has no connections: every loaded
@@ -111,13 +137,50 @@ pub enum Step {
     UnloadAll,
 }
 
-/// A generated case: tree versions and steps.
+/// A generated case: tree versions, the extra key files, and steps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sequence {
     /// The tree versions (the same connection names; the second is an edit).
     pub trees: Vec<Tree>,
+    /// Files of [`KEYS`] put into `pubkey/` although no section names them (what
+    /// `--load-creds`/`--load-all` load besides the named ones).
+    pub unnamed: Vec<usize>,
     /// The steps.
     pub steps: Vec<Step>,
+}
+
+impl Sequence {
+    /// The swanctl.conf files the steps name, in order: each tree version; then, for
+    /// each version and each connection `c<i>`, the version without `c<i>` (loading it
+    /// unloads `c<i>`: swanctl's `unload-conn`); last, version 0 with its final `}`
+    /// missing (a syntax error: swanctl reads it as an empty configuration,
+    /// `Config::load_as_swanctl`).
+    pub fn texts(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.trees.iter().map(Tree::render).collect();
+        for t in &self.trees {
+            for i in 0..t.conns.len() {
+                out.push(t.render_without(Some(i)));
+            }
+        }
+        let broken = out[0].trim_end().trim_end_matches('}').to_string();
+        out.push(broken);
+        out
+    }
+
+    /// The key files in `pubkey/`: every one a section names, and the unnamed ones.
+    pub fn folder(&self) -> Vec<&'static str> {
+        let mut idx: Vec<usize> = self.unnamed.clone();
+        for t in &self.trees {
+            for r in t.conns.iter().flat_map(|c| &c.rounds) {
+                if let Auth::Pubkey(keys) = &r.auth {
+                    idx.extend(keys);
+                }
+            }
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| KEYS[i]).collect()
+    }
 }
 
 fn id() -> impl Strategy<Value = Id> {
@@ -165,22 +228,39 @@ fn tree(conns: usize) -> impl Strategy<Value = Tree> {
     (vec(conn(), conns), style()).prop_map(|(conns, style)| Tree { conns, style })
 }
 
-/// The strategy: 1–3 connections; one or two tree versions with the same connection
-/// count; 1–6 steps, starting with a load. (The runner appends `UnloadAll, ClearCreds`
-/// to every sequence, compared like the others.)
+/// The strategy: 1–4 connections; one or two tree versions with the same connection
+/// count; up to three unnamed key files; 1–6 steps, starting with a load. Loads pick
+/// a version, a version without one connection, or (rarely) the broken file. (The
+/// runner appends `UnloadAll, ClearCreds` to every sequence, compared like the
+/// others.)
 pub fn sequence() -> impl Strategy<Value = Sequence> {
-    (1usize..=3, 1usize..=2)
+    (1usize..=4, 1usize..=2)
         .prop_flat_map(|(conns, versions)| {
+            let without = versions * conns;
+            let broken = versions + without;
             let step = prop_oneof![
-                6 => (0..versions).prop_map(Step::LoadConns),
+                5 => (0..versions).prop_map(Step::LoadConns),
+                1 => (versions..versions + without).prop_map(Step::LoadConns),
+                1 => Just(Step::LoadConns(broken)),
+                2 => ((0..versions), any::<bool>())
+                    .prop_map(|(file, clear)| Step::LoadAll { file, clear }),
+                1 => Just(Step::LoadCreds),
                 2 => Just(Step::ClearCreds),
                 1 => Just(Step::UnloadAll),
             ];
-            (vec(tree(conns), versions), vec(step, 0..=5))
+            (
+                vec(tree(conns), versions),
+                vec(0..KEYS.len(), 0..=3),
+                vec(step, 0..=5),
+            )
         })
-        .prop_map(|(trees, mut steps)| {
+        .prop_map(|(trees, unnamed, mut steps)| {
             steps.insert(0, Step::LoadConns(0));
-            Sequence { trees, steps }
+            Sequence {
+                trees,
+                unnamed,
+                steps,
+            }
         })
 }
 
@@ -205,7 +285,7 @@ impl Round {
         }
         if let Id::Text(id) = self.id {
             // Quote ids with blanks or commas, as a user would.
-            if id.contains(' ') || id.contains(',') {
+            if (id.contains(' ') || id.contains(',')) && !id.starts_with('"') {
                 out.push(format!("id = \"{id}\""));
             } else {
                 out.push(format!("id = {id}"));
@@ -218,6 +298,11 @@ impl Round {
 impl Tree {
     /// The swanctl.conf text.
     pub fn render(&self) -> String {
+        self.render_without(None)
+    }
+
+    /// The swanctl.conf text, leaving out connection `c<skip>`.
+    pub fn render_without(&self, skip: Option<usize>) -> String {
         let s = self.style;
         let mut out = String::from("# generated by the differential\nconnections");
         let open = |out: &mut String, indent: &str| {
@@ -229,6 +314,9 @@ impl Tree {
         };
         open(&mut out, "");
         for (i, c) in self.conns.iter().enumerate() {
+            if Some(i) == skip {
+                continue;
+            }
             if s.comments {
                 let _ = writeln!(out, "    # connection {i}");
             }

@@ -6,9 +6,13 @@
 //!
 //! * [`gen`] — the trees, steps and their strategies.
 //! * [`mod@run`] — a fresh charon per sequence, and the step-by-step comparison.
+//! * [`listing`] — reading `--list-certs` and `--list-conns` output.
+//! * [`subject`] — subjects in one spelling, from memory, the model and the listing.
 
 pub mod gen;
+pub mod listing;
 pub mod run;
+pub mod subject;
 
 use crate::daemon::{Release, Work};
 use anyhow::{bail, Context, Result};
@@ -23,7 +27,7 @@ use std::fmt::Write;
 use std::time::Instant;
 
 /// A divergence, shrunk: the minimal sequence and where it differs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Found {
     /// The minimal sequence, as Rust debug output.
     pub sequence: String,
@@ -38,7 +42,7 @@ pub struct Found {
 }
 
 /// What a differential run did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Which daemon.
     pub daemon: String,
@@ -57,17 +61,23 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Sequences and steps per minute of wall-clock time.
+    pub fn per_minute(&self) -> (f64, f64) {
+        let per_min = |n: f64| n / self.seconds.max(1e-9) * 60.0;
+        (per_min(self.sequences as f64), per_min(self.steps as f64))
+    }
+
     /// One line for people.
     pub fn line(&self) -> String {
-        let per_min = |n: f64| n / self.seconds.max(1e-9) * 60.0;
+        let (sequences_per_min, steps_per_min) = self.per_minute();
         format!(
             "{}: {} sequences, {} steps compared in {:.1} s ({:.0} sequences/min, {:.0} steps/min), seed {}, {} charons started: {}",
             self.daemon,
             self.sequences,
             self.steps,
             self.seconds,
-            per_min(self.sequences as f64),
-            per_min(self.steps as f64),
+            sequences_per_min,
+            steps_per_min,
             self.seed,
             self.restarts,
             match &self.found {
@@ -76,6 +86,15 @@ impl Summary {
             }
         )
     }
+}
+
+/// Where `cargo xtask differential` saves the last generated run's [`Summary`] for
+/// `release` (`target/reports/differential-<tag>.json`), which results.md's fidelity
+/// section renders.
+pub fn summary_path(release: Release) -> std::path::PathBuf {
+    crate::target_dir()
+        .join("reports")
+        .join(format!("differential-{}.json", release.tag()))
 }
 
 fn rng(seed: u64) -> TestRng {
@@ -93,7 +112,7 @@ fn report(
     d: &Divergence,
     logs: &str,
 ) -> Result<(String, Vec<String>, Vec<String>)> {
-    let files: Vec<String> = seq.trees.iter().map(|t| t.render()).collect();
+    let files: Vec<String> = seq.texts();
     let steps: Vec<String> = seq
         .steps
         .iter()
@@ -101,8 +120,9 @@ fn report(
         .chain(["UnloadAll".to_string(), "ClearCreds".to_string()])
         .collect();
     let mut text = format!(
-        "differential divergence on {} (seed {seed})\n\nsteps: {}\nfirst differing step: {} ({})\n  daemon: {:?}\n  model:  {:?}\n",
+        "differential divergence on {} (seed {seed})\n\npubkey/: {}\nsteps: {}\nfirst differing step: {} ({})\n  daemon: {:?}\n  model:  {:?}\n",
         release.label(),
+        seq.folder().join(", "),
         steps.join(", "),
         d.step,
         d.what,
@@ -160,7 +180,7 @@ pub fn run_fixtures(
     for f in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
-        let d = run::run_texts(&mut session, flow, &[text], &FIXTURE_STEPS)?;
+        let d = run::run_texts(&mut session, flow, &[text], &gen::KEYS, &FIXTURE_STEPS)?;
         out.push((
             f.file_name()
                 .unwrap_or_default()
@@ -219,7 +239,14 @@ pub fn run(release: Release, cases: u32, seed: u64) -> Result<Summary> {
         )));
     }
     let found = match result {
-        Ok(()) => None,
+        Ok(()) => {
+            // A report of an earlier run with this seed no longer holds.
+            let old = crate::target_dir()
+                .join("reports/differential")
+                .join(format!("{}-seed{seed}.txt", release.tag()));
+            let _ = std::fs::remove_file(old);
+            None
+        }
         Err(TestError::Abort(why)) => bail!("proptest aborted: {why}"),
         Err(TestError::Fail(_, minimal)) => {
             let s = session.borrow();

@@ -11,18 +11,20 @@
 //! block contents, it does not walk glibc's chunks) cannot tell from live ones. Every
 //! sequence still ends with `UnloadAll, ClearCreds`, compared like the other steps.
 
-use super::gen::{Sequence, Step, KEYS};
+use super::gen::{Sequence, Step};
 use crate::daemon::{Charon, Options, Release, Work};
 use crate::scan::scan_store;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use swan_credstore::swanctl::sim::ModelDaemon;
+use swan_credstore::identity::hex;
+use swan_credstore::swanctl::sim::{pubkey_folder, ModelDaemon};
 use swan_credstore::swanctl::Config;
-use swan_credstore::Flow;
+use swan_credstore::vici::{Side, Vici};
+use swan_credstore::{CertStore, Flow, SubjectCell};
 
 /// What one side holds after a step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct State {
     /// Whether the step was rejected (swanctl failed / the model could not read the file).
     pub rejected: bool,
@@ -35,7 +37,28 @@ pub struct State {
     pub live_objects: usize,
     /// Entries `swanctl --list-certs --type pubkey` shows.
     pub listed: usize,
+    /// The subjects of the stored objects, a sorted multiset (daemon: read from
+    /// charon's memory, [`crate::scan::RawSubject`]; spelled by [`super::subject`]).
+    pub subjects: Vec<String>,
+    /// What `--list-certs` shows, sorted: each entry's key id (hex) and its `subject:`
+    /// line (`None`: no such line; model: [`super::subject::listed`]).
+    pub listing: Vec<(String, Option<String>)>,
+    /// What `--list-conns` shows of each connection's auth rounds, sorted: one line
+    /// `name local|remote id=… certs=…` per round (`id=` empty without an identity
+    /// rule; certs are the raw-key certs' subjects, `%Y`, joined by blanks).
+    pub conns: Vec<String>,
 }
+
+/// The figures [`State::compared`] compares.
+pub type Compared<'a> = (
+    bool,
+    usize,
+    usize,
+    usize,
+    &'a [String],
+    &'a [(String, Option<String>)],
+    &'a [String],
+);
 
 impl State {
     /// The figures the differential compares: everything but `live_objects`.
@@ -46,18 +69,21 @@ impl State {
     /// after 6 cycles of one generated tree, where the model has 0). Whether charon
     /// retains them or the scan misreads freed memory is not settled yet
     /// (notes/real-daemon.md); until it is, that count cannot judge the model.
-    pub fn compared(&self) -> (bool, usize, usize, usize) {
+    pub fn compared(&self) -> Compared<'_> {
         (
             self.rejected,
             self.stored_objects,
             self.list_nodes,
             self.listed,
+            &self.subjects,
+            &self.listing,
+            &self.conns,
         )
     }
 }
 
 /// The first step at which the daemon and the model differ.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Divergence {
     /// 0-based index of the step.
     pub step: usize,
@@ -80,14 +106,8 @@ pub struct Session<'w> {
 }
 
 impl<'w> Session<'w> {
-    /// Starts charon in `work` and copies the key pool into its `pubkey/` folder.
+    /// Starts charon in `work`.
     pub fn start(work: &'w Work) -> Result<Session<'w>> {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/keys");
-        for k in KEYS {
-            let to = work.swanctl_dir().join("pubkey").join(k);
-            std::fs::copy(fixtures.join(k), &to)
-                .with_context(|| format!("cannot copy key {k} to {}", to.display()))?;
-        }
         let charon = Charon::start(work, Options::default())?;
         Ok(Session {
             work,
@@ -95,6 +115,21 @@ impl<'w> Session<'w> {
             steps: 0,
             restarts: 0,
         })
+    }
+
+    /// Makes `pubkey/` hold exactly `folder` (names of [`super::gen::KEYS`]).
+    fn fill_pubkey(&self, folder: &[&str]) -> Result<()> {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/keys");
+        let dir = self.work.swanctl_dir().join("pubkey");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        for k in folder {
+            let to = dir.join(k);
+            std::fs::copy(fixtures.join(k), &to)
+                .with_context(|| format!("cannot copy key {k} to {}", to.display()))?;
+        }
+        Ok(())
     }
 
     fn swanctl(&self, args: &[&str], dir: Option<&Path>) -> Result<String> {
@@ -141,17 +176,25 @@ impl<'w> Session<'w> {
 
     fn state(&self, rejected: bool) -> Result<State> {
         let scan = scan_store(self.charon.pid())?;
-        let listed = self
-            .swanctl(&["--list-certs", "--type", "pubkey"], None)?
-            .lines()
-            .filter(|l| l.trim_start().starts_with("keyid:"))
-            .count();
+        let listing = super::listing::parse_listing(
+            &self.swanctl(&["--list-certs", "--type", "pubkey"], None)?,
+        );
+        let conns = super::listing::parse_list_conns(&self.swanctl(&["--list-conns"], None)?);
+        let mut subjects: Vec<String> = scan
+            .subjects
+            .iter()
+            .map(super::subject::from_memory)
+            .collect();
+        subjects.sort();
         Ok(State {
             rejected,
             stored_objects: scan.stored_objects,
             list_nodes: scan.list_nodes,
             live_objects: scan.live_objects,
-            listed,
+            listed: listing.len(),
+            subjects,
+            listing,
+            conns,
         })
     }
 
@@ -162,16 +205,51 @@ impl<'w> Session<'w> {
 }
 
 fn model_state(model: &ModelDaemon, flow: Flow, rejected: bool) -> State {
-    let counts = model.counts(flow);
+    match flow {
+        Flow::PreFix => vici_state(model.pre_fix(), rejected),
+        Flow::UpstreamFix => vici_state(model.upstream_fix(), rejected),
+    }
+}
+
+fn vici_state<C: SubjectCell, S: CertStore<C>>(vici: &Vici<C, S>, rejected: bool) -> State {
+    let store = vici.store();
+    let mut subjects: Vec<String> = store
+        .stored()
+        .iter()
+        .map(|c| super::subject::from_model(&c.subject()))
+        .collect();
+    subjects.sort();
+    let mut listing: Vec<(String, Option<String>)> = store
+        .list_certs()
+        .iter()
+        .map(|c| (hex(&c.key().key_id()), super::subject::listed(&c.subject())))
+        .collect();
+    listing.sort();
+    let mut conns = Vec::new();
+    for name in vici.connections() {
+        for (side, id, certs) in vici.connection_rounds(&name).unwrap_or_default() {
+            let side = match side {
+                Side::Local => "local",
+                Side::Remote => "remote",
+            };
+            let id = id
+                .as_ref()
+                .map(super::subject::percent_y)
+                .unwrap_or_default();
+            let certs: Vec<String> = certs.iter().map(super::subject::percent_y).collect();
+            conns.push(format!("{name} {side} id={id} certs={}", certs.join(" ")));
+        }
+    }
+    conns.sort();
     State {
         rejected,
-        stored_objects: counts.stored_objects,
-        list_nodes: counts.list_nodes,
-        live_objects: match flow {
-            Flow::PreFix => model.pre_fix().census().live(),
-            Flow::UpstreamFix => model.upstream_fix().census().live(),
-        },
-        listed: model.listed(flow),
+        stored_objects: store.stored_objects(),
+        list_nodes: store.list_nodes(),
+        live_objects: vici.census().live(),
+        listed: listing.len(),
+        subjects,
+        listing,
+        conns,
     }
 }
 
@@ -182,21 +260,29 @@ pub fn run_sequence(
     release: Release,
     seq: &Sequence,
 ) -> Result<Option<Divergence>> {
-    let texts: Vec<String> = seq.trees.iter().map(|t| t.render()).collect();
-    run_texts(session, release.flow(), &texts, &seq.steps)
+    run_texts(
+        session,
+        release.flow(),
+        &seq.texts(),
+        &seq.folder(),
+        &seq.steps,
+    )
 }
 
-/// Runs `steps` over the swanctl.conf versions `texts` (keys from the pool) on a fresh
-/// charon and a fresh model in `flow` (the daemon's own flow, or another one for a
-/// negative control); `Ok(Some(_))` at the first step where they differ. This is how
-/// the regression fixtures (tests/data/differential/) run too.
+/// Runs `steps` over the swanctl.conf files `texts` with `pubkey/` holding `folder`
+/// (names of [`super::gen::KEYS`]) on a fresh charon and a fresh model in `flow` (the daemon's
+/// own flow, or another one for a negative control); `Ok(Some(_))` at the first step
+/// where they differ. This is how the regression fixtures (tests/data/differential/)
+/// run too.
 pub fn run_texts(
     session: &mut Session,
     flow: Flow,
     texts: &[String],
+    folder: &[&str],
     steps: &[Step],
 ) -> Result<Option<Divergence>> {
     session.reset()?;
+    session.fill_pubkey(folder)?;
     let dir = session.work.swanctl_dir();
     let files: Vec<PathBuf> = (0..texts.len())
         .map(|i| dir.join(format!("differential-{i}.conf")))
@@ -204,16 +290,20 @@ pub fn run_texts(
     for (text, file) in texts.iter().zip(&files) {
         std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
     }
-    let configs: Vec<Option<Config>> = files.iter().map(|f| Config::load(f).ok()).collect();
+    // What swanctl reads: a file with a syntax error is an empty configuration.
+    let configs: Vec<Option<Config>> = files
+        .iter()
+        .map(|f| Config::load_as_swanctl(f).ok().map(|(c, _)| c))
+        .collect();
     let model = ModelDaemon::new();
     let none = Config::parse("", &dir.join("none.conf")).context("an empty config")?;
+    let inner = |v: usize| session.work.inner_path(&files[v]).display().to_string();
     let tail = [Step::UnloadAll, Step::ClearCreds];
     for (i, step) in steps.iter().chain(&tail).enumerate() {
         let (daemon_rejected, model_rejected) = match *step {
             Step::LoadConns(v) => {
-                let inner = session.work.inner_path(&files[v]).display().to_string();
                 let daemon = session
-                    .swanctl(&["--load-conns", "--file", &inner], None)
+                    .swanctl(&["--load-conns", "--file", &inner(v)], None)
                     .is_err();
                 match &configs[v] {
                     Some(cfg) => {
@@ -222,6 +312,27 @@ pub fn run_texts(
                     }
                     None => (daemon, true),
                 }
+            }
+            Step::LoadAll { file, clear } => {
+                let f = inner(file);
+                let mut args = vec!["--load-all", "--noprompt", "--file", &f];
+                if clear {
+                    args.push("--clear");
+                }
+                let daemon = session.swanctl(&args, None).is_err();
+                let cfg = configs[file]
+                    .as_ref()
+                    .context("a generated version parses")?;
+                model.load_all(cfg, &pubkey_folder(cfg)?, clear);
+                (daemon, false)
+            }
+            Step::LoadCreds => {
+                let f = inner(0);
+                let args = ["--load-creds", "--clear", "--noprompt", "--file", &f];
+                let daemon = session.swanctl(&args, None).is_err();
+                let cfg = configs[0].as_ref().context("a generated version parses")?;
+                model.load_creds(&pubkey_folder(cfg)?, true);
+                (daemon, false)
             }
             Step::ClearCreds => {
                 session.clear_creds()?;
