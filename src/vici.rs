@@ -47,12 +47,16 @@ use crate::trace::{self, Lock, Mode, StepKind};
 use std::collections::BTreeMap;
 
 /// One `local*` or `remote*` section of a connection as vici receives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct AuthSpec {
-    /// `id`, if configured (`%any` counts as not configured, as in vici).
+    /// `id`, if configured (`%any` is an identity of its own, which renames no key).
     pub id: Option<Identity>,
     /// `pubkeys`: the raw public keys, in order.
     pub pubkeys: Vec<PublicKey>,
+    /// After `pubkeys`, the message holds a blob charon cannot parse as a public key
+    /// (a file that is not one): the section fails there, and with it the
+    /// `load-conn`. What was stored before stays stored.
+    pub fails: bool,
 }
 
 /// Which side an auth section configures.
@@ -88,7 +92,11 @@ impl ConnSpec {
         ConnSpec {
             name: name.to_string(),
             local: Vec::new(),
-            remote: vec![AuthSpec { id, pubkeys: keys }],
+            remote: vec![AuthSpec {
+                id,
+                pubkeys: keys,
+                fails: false,
+            }],
             order: Vec::new(),
         }
     }
@@ -208,6 +216,9 @@ pub enum Merge {
     /// It existed and was equal: the new config was dropped, the old one kept
     /// ("updated vici connection").
     Unchanged,
+    /// The message did not parse (a `pubkeys` blob that is no public key): nothing
+    /// was merged; the certs stored before the failure stay in the store.
+    Failed,
 }
 
 /// A load flow as a function, so scenarios can be generic over it.
@@ -250,22 +261,43 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     /// `load-conn`, strongSwan ≥ 6.0.1: wrap each key with the section's final
     /// identity (the key id when none is configured), then add it to the store.
     pub fn load_conn_upstream_fix(&self, spec: &ConnSpec) -> Merge {
+        let mut failed = false;
         let build = |a: &AuthSpec| {
+            if failed {
+                return None;
+            }
             let id = a.id.clone().filter(|id| !id.is_any());
+            // `parse_and_add_pubkeys`: the keys before a bad blob are wrapped and stored.
             let certs: Vec<CertRef<C>> = a
                 .pubkeys
                 .iter()
                 .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), id.clone(), &self.census)))
                 .collect();
-            Self::auth_cfg(a.id.clone(), certs)
+            failed = a.fails;
+            (!failed).then(|| Self::auth_cfg(a.id.clone(), certs))
         };
         let (local, remote) = spec.build_in_order(build);
+        self.merge_built(&spec.name, local, remote)
+    }
+
+    /// The end of `load_conn`: a failed section fails the connection; otherwise each
+    /// side gets its default round if it has none, and the config is merged.
+    fn merge_built(
+        &self,
+        name: &str,
+        local: Vec<Option<AuthCfg<C>>>,
+        remote: Vec<Option<AuthCfg<C>>>,
+    ) -> Merge {
+        let all = |v: Vec<Option<AuthCfg<C>>>| v.into_iter().collect::<Option<Vec<_>>>();
+        let (Some(local), Some(remote)) = (all(local), all(remote)) else {
+            return Merge::Failed;
+        };
         let (local, remote) = (
             Self::or_default_round(local),
             Self::or_default_round(remote),
         );
         self.merge_config(PeerCfg {
-            name: spec.name.clone(),
+            name: name.to_string(),
             local,
             remote,
         })
@@ -392,29 +424,30 @@ impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
     /// configured identity, if any and not `%any`, is written into every raw-key cert
     /// of the section with `set_subject` — on objects other threads can already reach.
     pub fn load_conn_pre_fix(&self, spec: &ConnSpec) -> Merge {
+        let mut failed = false;
         let build = |a: &AuthSpec| {
+            if failed {
+                return None;
+            }
             let certs: Vec<CertRef<C>> = a
                 .pubkeys
                 .iter()
                 .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), None, &self.census)))
                 .collect();
+            // `parse_pubkeys` fails on the bad blob, before the end of the section.
+            failed = a.fails;
+            if failed {
+                return None;
+            }
             if let Some(id) = a.id.as_ref().filter(|id| !id.is_any()) {
                 for cert in &certs {
                     cert.set_subject(id);
                 }
             }
-            Self::auth_cfg(a.id.clone(), certs)
+            Some(Self::auth_cfg(a.id.clone(), certs))
         };
         let (local, remote) = spec.build_in_order(build);
-        let (local, remote) = (
-            Self::or_default_round(local),
-            Self::or_default_round(remote),
-        );
-        self.merge_config(PeerCfg {
-            name: spec.name.clone(),
-            local,
-            remote,
-        })
+        self.merge_built(&spec.name, local, remote)
     }
 }
 

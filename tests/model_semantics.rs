@@ -109,11 +109,16 @@ fn no_id_or_upstream_fix_stays_flat() {
         vici.load_conn_pre_fix(&spec(None, &["peer"]));
     }
     assert_eq!(vici.store().stored_objects(), 1);
+    // The empty default local round (no local section), then the remote one, whose
+    // id defaulted to the key's subject.
     assert_eq!(
         vici.connection_ids("rpk").unwrap(),
-        vec![Some(Identity::KeyId(
-            PublicKey::synthetic("peer").key_id().to_vec()
-        ))]
+        vec![
+            None,
+            Some(Identity::KeyId(
+                PublicKey::synthetic("peer").key_id().to_vec()
+            ))
+        ]
     );
 
     let fixed = Vici::<Immutable>::new();

@@ -45,6 +45,11 @@ pub struct Connection {
     pub local: Vec<AuthSection>,
     /// `remote*` sections, in file order.
     pub remote: Vec<AuthSection>,
+    /// A `pubkeys`/`certs` file swanctl cannot read ([`Config::load_as_swanctl`]
+    /// only; [`Config::parse`] makes it an error): swanctl does not send the
+    /// connection (`add_file_list_key` fails, `load_conn` returns before
+    /// `vici_submit`), so a loaded one of that name stays as it was.
+    pub unreadable: Option<String>,
 }
 
 /// One `local*` / `remote*` section.
@@ -63,6 +68,11 @@ pub struct AuthSection {
     /// The certificate files `certs` names (resolved paths; not parsed: X.509
     /// certificates never become raw-public-key objects).
     pub certs: Vec<PathBuf>,
+    /// The first `pubkeys` file that is not a public key the model reads
+    /// ([`Config::load_as_swanctl`] only; [`Config::parse`] makes it an error):
+    /// swanctl sends it, charon's `parse_pubkeys` fails on it. `pubkeys` holds the
+    /// keys before it.
+    pub unparseable: Option<String>,
 }
 
 /// A key file named by `pubkeys`, loaded.
@@ -106,6 +116,7 @@ impl Connection {
                 .iter()
                 .map(|k| PublicKey::from_spki_der(&k.der).expect("parsed when loaded"))
                 .collect(),
+            fails: a.unparseable.is_some(),
         };
         let mut sides: Vec<(usize, Side)> = self
             .local
@@ -150,6 +161,10 @@ impl Config {
     /// Parses configuration text as if it were the file `path` (key files are looked up
     /// relative to `path`'s folder).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_as(text, path, Strictness::Strict)
+    }
+
+    fn parse_as(text: &str, path: &Path, how: Strictness) -> Result<Config, ConfigError> {
         let top = settings::parse(text, path)?;
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let mut connections = Vec::new();
@@ -165,7 +180,7 @@ impl Config {
                 ));
             }
             for c in &conns.sections {
-                connections.push(connection(c, &dir, path)?);
+                connections.push(connection(c, &dir, path, how)?);
             }
         }
         Ok(Config {
@@ -181,9 +196,11 @@ impl Config {
     /// configuration, the same in 5.9.8 and 6.0.1. `--load-conns` then finds no
     /// connections and unloads every loaded one, and exits 0. So this returns an empty
     /// configuration and the reading error (which swanctl does not report) for a file
-    /// with a syntax error, and `Err` only where the settings parse but the model
-    /// cannot read a connection (a key file it cannot load: swanctl sends what it can
-    /// and charon judges the blob, which the model does not follow).
+    /// with a syntax error. A key or certificate file that cannot be read marks its
+    /// connection [`Connection::unreadable`]; a `pubkeys` file that is not a public
+    /// key marks its section [`AuthSection::unparseable`]. `Err` only for what the
+    /// model does not follow (a section inside an auth section, a setting directly
+    /// under `connections`).
     pub fn load_as_swanctl(path: &Path) -> Result<(Config, Option<ConfigError>), ConfigError> {
         let empty = || Config {
             path: path.to_path_buf(),
@@ -199,7 +216,7 @@ impl Config {
         if let Err(e) = settings::parse(&text, path) {
             return Ok((empty(), Some(e)));
         }
-        Config::parse(&text, path).map(|c| (c, None))
+        Config::parse_as(&text, path, Strictness::AsSwanctl).map(|c| (c, None))
     }
 
     /// The connection `name`.
@@ -224,78 +241,140 @@ impl Config {
     }
 }
 
-fn connection(c: &Section, dir: &Path, file: &Path) -> Result<Connection, ConfigError> {
+/// How [`Config`] treats key and certificate files it cannot use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strictness {
+    /// As errors with file:line ([`Config::parse`]).
+    Strict,
+    /// As swanctl and charon do ([`Config::load_as_swanctl`]).
+    AsSwanctl,
+}
+
+fn connection(
+    c: &Section,
+    dir: &Path,
+    file: &Path,
+    how: Strictness,
+) -> Result<Connection, ConfigError> {
     let mut conn = Connection {
         name: c.name.clone(),
         line: c.line,
         local: Vec::new(),
         remote: Vec::new(),
+        unreadable: None,
     };
     for s in &c.sections {
-        if s.name.starts_with("local") {
-            conn.local.push(auth_section(s, dir, file)?);
+        let side = if s.name.starts_with("local") {
+            &mut conn.local
         } else if s.name.starts_with("remote") {
-            conn.remote.push(auth_section(s, dir, file)?);
+            &mut conn.remote
+        } else {
+            continue;
+        };
+        match auth_section(s, dir, file) {
+            Ok(a) => side.push(a),
+            Err(Unusable::Error(e)) => return Err(e),
+            Err(Unusable::File(_, e)) if how == Strictness::Strict => return Err(e),
+            Err(Unusable::File(File::Unreadable(name), _)) => {
+                conn.unreadable.get_or_insert(name);
+            }
+            Err(Unusable::File(File::NotAKey(name, partial), _)) => {
+                side.push(AuthSection {
+                    unparseable: Some(name),
+                    ..*partial
+                });
+            }
         }
     }
     Ok(conn)
 }
 
-fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, ConfigError> {
+/// A file of an auth section that swanctl or charon cannot use.
+enum File {
+    /// swanctl cannot read it.
+    Unreadable(String),
+    /// A `pubkeys` file that is not a public key, and the section up to it.
+    NotAKey(String, Box<AuthSection>),
+}
+
+/// Why an auth section could not be read.
+enum Unusable {
+    /// Not the model's to follow.
+    Error(ConfigError),
+    /// A file (with the error [`Config::parse`] reports for it).
+    File(File, ConfigError),
+}
+
+fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, Unusable> {
     if let Some(sub) = s.sections.first() {
-        return Err(ConfigError::new(
+        return Err(Unusable::Error(ConfigError::new(
             file,
             sub.line,
             format!("unexpected section `{}` inside `{}`", sub.name, s.name),
-        ));
+        )));
     }
     let value = |k: &str| s.get(k).map(|v| v.value.clone()).filter(|v| !v.is_empty());
-    let mut pubkeys = Vec::new();
+    let mut section = AuthSection {
+        name: s.name.clone(),
+        line: s.line,
+        id: value("id"),
+        auth: value("auth"),
+        pubkeys: Vec::new(),
+        certs: Vec::new(),
+        unparseable: None,
+    };
+    // swanctl reads every file of the section before it sends anything: an unreadable
+    // one anywhere wins over a bad key earlier in the list.
+    let mut not_a_key: Option<(String, ConfigError)> = None;
     if let Some(setting) = s.get("pubkeys") {
         for name in list(&setting.value) {
             let path = resolve(dir, "pubkey", name);
             let at = |msg: String| ConfigError::new(file, setting.line, msg);
             if !path.is_file() {
-                return Err(at(format!(
+                let e = at(format!(
                     "pubkeys: unknown pubkey file `{name}` (looked for {})",
                     path.display()
-                )));
+                ));
+                return Err(Unusable::File(File::Unreadable(name.to_string()), e));
             }
-            let (der, key) = keyfile::load_key(&path)
-                .map_err(|e| at(format!("pubkeys: {}: {e}", path.display())))?;
-            pubkeys.push(KeyFile {
-                name: name.to_string(),
-                path,
-                der,
-                key,
-            });
+            if not_a_key.is_some() {
+                continue;
+            }
+            match keyfile::load_key(&path) {
+                Ok((der, key)) => section.pubkeys.push(KeyFile {
+                    name: name.to_string(),
+                    path,
+                    der,
+                    key,
+                }),
+                Err(e) => {
+                    let e = at(format!("pubkeys: {}: {e}", path.display()));
+                    not_a_key = Some((name.to_string(), e));
+                }
+            }
         }
     }
-    let mut certs = Vec::new();
     if let Some(setting) = s.get("certs") {
         for name in list(&setting.value) {
             let path = resolve(dir, "x509", name);
             if !path.is_file() {
-                return Err(ConfigError::new(
+                let e = ConfigError::new(
                     file,
                     setting.line,
                     format!(
                         "certs: unknown certificate file `{name}` (looked for {})",
                         path.display()
                     ),
-                ));
+                );
+                return Err(Unusable::File(File::Unreadable(name.to_string()), e));
             }
-            certs.push(path);
+            section.certs.push(path);
         }
     }
-    Ok(AuthSection {
-        name: s.name.clone(),
-        line: s.line,
-        id: value("id"),
-        auth: value("auth"),
-        pubkeys,
-        certs,
-    })
+    match not_a_key {
+        None => Ok(section),
+        Some((name, e)) => Err(Unusable::File(File::NotAKey(name, Box::new(section)), e)),
+    }
 }
 
 /// A comma-separated list, trimmed, empty items dropped.

@@ -63,11 +63,20 @@ impl ModelDaemon {
         (pre, fix)
     }
 
-    /// `swanctl --load-conns` with `config`: loads each of its connections, then
-    /// unloads the loaded connections it does not have.
-    pub fn load_conns(&self, config: &Config) {
+    /// `swanctl --load-conns` with `config` (`load_conns_cfg`): loads each of its
+    /// connections, then unloads the loaded connections it does not have. A
+    /// connection with an [unreadable](Connection::unreadable) file is not sent.
+    /// Returns whether every connection loaded (swanctl's exit status: `EINVAL`
+    /// otherwise); a failure in one flow is a failure in the other (the same message).
+    pub fn load_conns(&self, config: &Config) -> bool {
+        let mut ok = true;
         for c in &config.connections {
-            self.load_conn(c);
+            if c.unreadable.is_some() {
+                ok = false;
+                continue;
+            }
+            let (pre, _) = self.load_conn(c);
+            ok &= pre != Merge::Failed;
         }
         for name in self.pre.connections() {
             if config.connection(&name).is_none() {
@@ -75,6 +84,7 @@ impl ModelDaemon {
                 self.fix.unload_conn(&name);
             }
         }
+        ok
     }
 
     /// vici `clear-creds` in both flows (`swanctl --load-creds --clear` with no
@@ -202,6 +212,23 @@ impl Linear {
 /// naming it: charon's parsers accept formats the model does not (and reject others),
 /// so the model cannot tell whether charon would store an object for it.
 pub fn pubkey_folder(config: &Config) -> Result<Vec<super::KeyFile>, super::ConfigError> {
+    pubkey_folder_with(config, false)
+}
+
+/// [`pubkey_folder`] as swanctl and charon treat it: a file the model cannot read as
+/// a key is left out (charon's `load-cert` fails on it and stores nothing; swanctl
+/// prints the failure and `load_creds_cfg` still returns 0). Whether charon rejects
+/// exactly the files the model cannot read is what the differential checks.
+pub fn pubkey_folder_as_swanctl(
+    config: &Config,
+) -> Result<Vec<super::KeyFile>, super::ConfigError> {
+    pubkey_folder_with(config, true)
+}
+
+fn pubkey_folder_with(
+    config: &Config,
+    skip_non_keys: bool,
+) -> Result<Vec<super::KeyFile>, super::ConfigError> {
     let dir = config
         .path
         .parent()
@@ -230,11 +257,13 @@ pub fn pubkey_folder(config: &Config) -> Result<Vec<super::KeyFile>, super::Conf
         }
     }
     paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let (der, key) = crate::keyfile::load_key(&path).map_err(|e| {
-                super::ConfigError::new(
+    let mut out = Vec::new();
+    for path in paths {
+        let (der, key) = match crate::keyfile::load_key(&path) {
+            Ok(k) => k,
+            Err(_) if skip_non_keys => continue,
+            Err(e) => {
+                return Err(super::ConfigError::new(
                     &path,
                     0,
                     format!(
@@ -242,19 +271,20 @@ pub fn pubkey_folder(config: &Config) -> Result<Vec<super::KeyFile>, super::Conf
                          pubkey), but the model cannot read it as a key ({e}), so it cannot \
                          tell whether charon stores a raw-key object for it"
                     ),
-                )
-            })?;
-            Ok(super::KeyFile {
-                name: path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                path,
-                der,
-                key,
-            })
-        })
-        .collect()
+                ))
+            }
+        };
+        out.push(super::KeyFile {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path,
+            der,
+            key,
+        });
+    }
+    Ok(out)
 }
 
 /// vici `load-cert` with `type = pubkey` and the DER of a key: what charon does with
@@ -298,8 +328,10 @@ impl ModelDaemon {
     /// `swanctl --load-all [--clear]` (`load_all.c`'s `load_all`): `load_creds_cfg`
     /// ([`ModelDaemon::load_creds`]), then `load_authorities_cfg` and `load_pools_cfg`
     /// (no raw keys: not modelled), then `load_conns_cfg` ([`ModelDaemon::load_conns`]).
-    pub fn load_all(&self, config: &Config, keys: &[super::KeyFile], clear: bool) {
+    /// Returns whether every connection loaded (`load_conns_cfg`'s status, which
+    /// `load_all` returns).
+    pub fn load_all(&self, config: &Config, keys: &[super::KeyFile], clear: bool) -> bool {
         self.load_creds(keys, clear);
-        self.load_conns(config);
+        self.load_conns(config)
     }
 }

@@ -21,13 +21,38 @@ pub const KEYS: [&str; 7] = [
     "ed25519.pub.der",
 ];
 
+/// Files that are not a public key swanctl can send, or not there at all, drawn
+/// rarely in `pubkeys` and among the unnamed files of `pubkey/`: a PKCS#1 `RSA
+/// PUBLIC KEY`, an X25519 key (not a signature key), two private keys, an X.509
+/// certificate, a text file (a key id in hex), and a file that does not exist.
+pub const ODD: [&str; 7] = [
+    "rsa.pkcs1.pem",
+    "x25519.pub.pem",
+    "rsa.priv.pem",
+    "ecdsa.priv.pem",
+    "rsa.crt",
+    "rsa.keyid",
+    MISSING,
+];
+
+/// The file of [`ODD`] that is never put into `pubkey/`.
+pub const MISSING: &str = "missing.pub.pem";
+
+/// A file of the pool: `i < KEYS.len()` is a key of [`KEYS`], the rest [`ODD`].
+pub fn pool(i: usize) -> &'static str {
+    KEYS.get(i).copied().unwrap_or_else(|| ODD[i - KEYS.len()])
+}
+
+/// Files in the pool.
+pub const POOL: usize = KEYS.len() + ODD.len();
+
 /// What the generator varies, for people (results.md's fidelity section lists it).
 pub const DIMENSIONS: [&str; 9] = [
     "1–4 connections, each with 1–3 `local*`/`remote*` sections in any order",
     "ids: FQDN (plain, `@`, `fqdn:`, upper case), email, DN (4 spellings: spacing, attribute case, order), IPv4, IPv6, key id (quoted `@#hex`; unquoted, where `#` starts a comment), `%any`, none",
-    "`auth = psk`, or `auth = pubkey` with 1–3 keys, repeats allowed, from RSA (two keys), ECDSA and Ed25519 files, PEM and DER (the same key under two names)",
+    "`auth = psk`, or `auth = pubkey` with 1–3 keys, repeats allowed, from RSA (two keys), ECDSA and Ed25519 files, PEM and DER (the same key under two names); rarely a file that is no key swanctl can send (PKCS#1 `RSA PUBLIC KEY`, X25519, private keys, an X.509 certificate, a text file) or a missing file",
     "one or two tree versions: the second an edit of the first (other ids, keys, order, rounds)",
-    "up to three key files in `pubkey/` that no section names",
+    "up to three files in `pubkey/` that no section names (keys and the odd files)",
     "syntax: `{` on the same or the next line, comments on their own lines and after settings, single-setting sections on one line (`local { auth = psk }`), quoted values",
     "steps: `--load-conns` (a version; a version without one connection, i.e. `unload-conn`; a file with a syntax error), `--load-all` with and without `--clear`, `--load-creds --clear`, clear-creds, unload-all",
     "after every step: stored objects, list nodes, stored subjects (from memory), `--list-certs` (entries, key ids, subjects), `--list-conns` (every round's id and certs), rejected or not",
@@ -70,7 +95,7 @@ pub const IDS: [&str; 15] = [
 pub enum Auth {
     /// `auth = psk`: no keys.
     Psk,
-    /// `auth = pubkey` with these keys of [`KEYS`], in this order.
+    /// `auth = pubkey` with these files of the pool ([`pool`]), in this order.
     Pubkey(Vec<usize>),
 }
 
@@ -142,7 +167,7 @@ pub enum Step {
 pub struct Sequence {
     /// The tree versions (the same connection names; the second is an edit).
     pub trees: Vec<Tree>,
-    /// Files of [`KEYS`] put into `pubkey/` although no section names them (what
+    /// Files of the pool ([`pool`]) put into `pubkey/` although no section names them (what
     /// `--load-creds`/`--load-all` load besides the named ones).
     pub unnamed: Vec<usize>,
     /// The steps.
@@ -179,7 +204,10 @@ impl Sequence {
         }
         idx.sort_unstable();
         idx.dedup();
-        idx.into_iter().map(|i| KEYS[i]).collect()
+        idx.into_iter()
+            .map(pool)
+            .filter(|&f| f != MISSING)
+            .collect()
     }
 }
 
@@ -190,10 +218,18 @@ fn id() -> impl Strategy<Value = Id> {
     ]
 }
 
+/// A file for `pubkeys`: a key of [`KEYS`], one time in 15 a file of [`ODD`].
+fn key() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        14 => 0..KEYS.len(),
+        1 => KEYS.len()..POOL,
+    ]
+}
+
 fn round() -> impl Strategy<Value = Round> {
     let auth = prop_oneof![
         1 => Just(Auth::Psk),
-        4 => vec(0..KEYS.len(), 1..=3).prop_map(Auth::Pubkey),
+        4 => vec(key(), 1..=3).prop_map(Auth::Pubkey),
     ];
     (any::<bool>(), id(), auth).prop_map(|(local, id, auth)| Round {
         local,
@@ -250,7 +286,7 @@ pub fn sequence() -> impl Strategy<Value = Sequence> {
             ];
             (
                 vec(tree(conns), versions),
-                vec(0..KEYS.len(), 0..=3),
+                vec(0..POOL, 0..=3),
                 vec(step, 0..=5),
             )
         })
@@ -279,7 +315,7 @@ impl Round {
             Auth::Psk => out.push("auth = psk".to_string()),
             Auth::Pubkey(keys) => {
                 out.push("auth = pubkey".to_string());
-                let names: Vec<&str> = keys.iter().map(|&k| KEYS[k]).collect();
+                let names: Vec<&str> = keys.iter().map(|&k| pool(k)).collect();
                 out.push(format!("pubkeys = {}", names.join(", ")));
             }
         }

@@ -158,8 +158,8 @@ pub const FIXTURE_STEPS: [gen::Step; 5] = [
     gen::Step::LoadConns(0),
 ];
 
-/// Runs every `*.conf` of `dir` (a regression fixture: a swanctl.conf over the key pool
-/// of tests/data/keys) through [`FIXTURE_STEPS`] on a fresh charon of `release` and the
+/// Runs every `*.conf` of `dir` (a regression fixture: a swanctl.conf over the pool of
+/// tests/data/keys, [`gen::pool`], with every file of it but [`gen::MISSING`] in `pubkey/`) through [`FIXTURE_STEPS`] on a fresh charon of `release` and the
 /// model in `flow` (`release.flow()`, or the other flow for a negative control);
 /// returns each fixture's name and its divergence, if any.
 pub fn run_fixtures(
@@ -176,11 +176,13 @@ pub fn run_fixtures(
         .filter(|p| p.extension().is_some_and(|x| x == "conf"))
         .collect();
     files.sort();
+    // Every file of the pool but the missing one.
+    let folder: Vec<&str> = (0..gen::POOL).map(gen::pool).collect();
     let mut out = Vec::new();
     for f in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
-        let d = run::run_texts(&mut session, flow, &[text], &gen::KEYS, &FIXTURE_STEPS)?;
+        let d = run::run_texts(&mut session, flow, &[text], &folder, &FIXTURE_STEPS)?;
         out.push((
             f.file_name()
                 .unwrap_or_default()

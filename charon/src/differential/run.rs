@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use swan_credstore::identity::hex;
-use swan_credstore::swanctl::sim::{pubkey_folder, ModelDaemon};
+use swan_credstore::swanctl::sim::{pubkey_folder_as_swanctl, ModelDaemon};
 use swan_credstore::swanctl::Config;
 use swan_credstore::vici::{Side, Vici};
 use swan_credstore::{CertStore, Flow, SubjectCell};
@@ -117,14 +117,14 @@ impl<'w> Session<'w> {
         })
     }
 
-    /// Makes `pubkey/` hold exactly `folder` (names of [`super::gen::KEYS`]).
+    /// Makes `pubkey/` hold exactly `folder` (names of the pool, [`super::gen::pool`]).
     fn fill_pubkey(&self, folder: &[&str]) -> Result<()> {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/keys");
         let dir = self.work.swanctl_dir().join("pubkey");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        for k in folder {
+        for k in folder.iter().filter(|&&k| k != super::gen::MISSING) {
             let to = dir.join(k);
             std::fs::copy(fixtures.join(k), &to)
                 .with_context(|| format!("cannot copy key {k} to {}", to.display()))?;
@@ -270,7 +270,7 @@ pub fn run_sequence(
 }
 
 /// Runs `steps` over the swanctl.conf files `texts` with `pubkey/` holding `folder`
-/// (names of [`super::gen::KEYS`]) on a fresh charon and a fresh model in `flow` (the daemon's
+/// (names of the pool, [`super::gen::pool`]) on a fresh charon and a fresh model in `flow` (the daemon's
 /// own flow, or another one for a negative control); `Ok(Some(_))` at the first step
 /// where they differ. This is how the regression fixtures (tests/data/differential/)
 /// run too.
@@ -306,10 +306,7 @@ pub fn run_texts(
                     .swanctl(&["--load-conns", "--file", &inner(v)], None)
                     .is_err();
                 match &configs[v] {
-                    Some(cfg) => {
-                        model.load_conns(cfg);
-                        (daemon, false)
-                    }
+                    Some(cfg) => (daemon, !model.load_conns(cfg)),
                     None => (daemon, true),
                 }
             }
@@ -323,15 +320,15 @@ pub fn run_texts(
                 let cfg = configs[file]
                     .as_ref()
                     .context("a generated version parses")?;
-                model.load_all(cfg, &pubkey_folder(cfg)?, clear);
-                (daemon, false)
+                let ok = model.load_all(cfg, &pubkey_folder_as_swanctl(cfg)?, clear);
+                (daemon, !ok)
             }
             Step::LoadCreds => {
                 let f = inner(0);
                 let args = ["--load-creds", "--clear", "--noprompt", "--file", &f];
                 let daemon = session.swanctl(&args, None).is_err();
                 let cfg = configs[0].as_ref().context("a generated version parses")?;
-                model.load_creds(&pubkey_folder(cfg)?, true);
+                model.load_creds(&pubkey_folder_as_swanctl(cfg)?, true);
                 (daemon, false)
             }
             Step::ClearCreds => {
