@@ -53,10 +53,44 @@ pub struct AuthSpec {
     pub id: Option<Identity>,
     /// `pubkeys`: the raw public keys, in order.
     pub pubkeys: Vec<PublicKey>,
+    /// `auth`: the auth class, when it is one the model names.
+    pub class: Option<AuthClass>,
     /// After `pubkeys`, the message holds a blob charon cannot parse as a public key
     /// (a file that is not one): the section fails there, and with it the
     /// `load-conn`. What was stored before stays stored.
     pub fails: bool,
+}
+
+/// `AUTH_RULE_AUTH_CLASS`, for the `auth` values the model names (vici_config.c
+/// `parse_auth`: `pubkey` → `AUTH_CLASS_PUBKEY`, `psk` → `AUTH_CLASS_PSK`). Other
+/// values (`eap-…`, `xauth`, `rsa`, …) are not modelled: no class rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthClass {
+    /// `auth = pubkey`.
+    Pubkey,
+    /// `auth = psk`.
+    Psk,
+}
+
+impl AuthClass {
+    /// The class of an `auth` value, if the model names it (case-insensitive, as
+    /// `strcaseeq`).
+    pub fn parse(auth: &str) -> Option<AuthClass> {
+        match auth.to_ascii_lowercase().as_str() {
+            "pubkey" => Some(AuthClass::Pubkey),
+            "psk" => Some(AuthClass::Psk),
+            _ => None,
+        }
+    }
+
+    /// How `swanctl --list-conns` names it (`auth_class_names`).
+    pub fn list_conns_name(class: Option<AuthClass>) -> &'static str {
+        match class {
+            Some(AuthClass::Pubkey) => "public key",
+            Some(AuthClass::Psk) => "pre-shared key",
+            None => "unspecified",
+        }
+    }
 }
 
 /// Which side an auth section configures.
@@ -95,6 +129,7 @@ impl ConnSpec {
             remote: vec![AuthSpec {
                 id,
                 pubkeys: keys,
+                class: Some(AuthClass::Pubkey),
                 fails: false,
             }],
             order: Vec::new(),
@@ -144,12 +179,14 @@ impl ConnSpec {
     }
 }
 
-/// One auth round as `list-conns` reports it: its side, its identity rule (if any)
-/// and the subjects of its raw-key certs.
-pub type Round = (Side, Option<Identity>, Vec<Identity>);
+/// One auth round as `list-conns` reports it: its side, its class, its identity rule
+/// (if any) and the subjects of its raw-key certs.
+pub type Round = (Side, Option<AuthClass>, Option<Identity>, Vec<Identity>);
 
-/// An `auth_cfg_t`: the identity and the raw-key certs of one section.
+/// An `auth_cfg_t`: the class, the identity and the raw-key certs of one section.
 pub struct AuthCfg<C> {
+    /// `AUTH_RULE_AUTH_CLASS`.
+    pub class: Option<AuthClass>,
     /// `AUTH_RULE_IDENTITY`: the configured `id` (`%any` included), else the first
     /// cert's subject, else none (a psk section without `id`).
     pub id: Option<Identity>,
@@ -158,19 +195,22 @@ pub struct AuthCfg<C> {
 }
 
 impl<C: SubjectCell> AuthCfg<C> {
-    /// `auth_cfg_t.equals`: the same identity rule (both absent, or `equals`) and
-    /// pairwise `equals` certs.
+    /// `auth_cfg_t.equals` (auth_cfg.c, `auth_cfg_equals` both ways, 5.9.8 and
+    /// 6.0.1): every rule of one has an equal rule in the other. The class and the
+    /// identity are single-valued (the same, or both absent); `AUTH_RULE_SUBJECT_CERT`
+    /// is multi-valued, so the certs compare as sets under `equals`: order and
+    /// repeats do not matter.
     pub fn equals(&self, other: &AuthCfg<C>) -> bool {
         let ids = match (&self.id, &other.id) {
             (Some(a), Some(b)) => a.equals(b),
             (a, b) => a.is_none() && b.is_none(),
         };
-        ids && self.certs.len() == other.certs.len()
-            && self
-                .certs
-                .iter()
-                .zip(&other.certs)
-                .all(|(a, b)| a.equals(b))
+        let within =
+            |a: &[CertRef<C>], b: &[CertRef<C>]| a.iter().all(|x| b.iter().any(|y| x.equals(y)));
+        self.class == other.class
+            && ids
+            && within(&self.certs, &other.certs)
+            && within(&other.certs, &self.certs)
     }
 }
 
@@ -274,7 +314,7 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                 .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), id.clone(), &self.census)))
                 .collect();
             failed = a.fails;
-            (!failed).then(|| Self::auth_cfg(a.id.clone(), certs))
+            (!failed).then(|| Self::auth_cfg(a, certs))
         };
         let (local, remote) = spec.build_in_order(build);
         self.merge_built(&spec.name, local, remote)
@@ -308,6 +348,7 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     fn or_default_round(rounds: Vec<AuthCfg<C>>) -> Vec<AuthCfg<C>> {
         if rounds.is_empty() {
             vec![AuthCfg {
+                class: None,
                 id: None,
                 certs: Vec::new(),
             }]
@@ -325,9 +366,16 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     /// configured id, `%any` included (`parse_id` adds it as `AUTH_RULE_IDENTITY`);
     /// without one, the first cert's subject ("id not specified, defaulting to cert
     /// subject"); without either, no identity rule.
-    fn auth_cfg(configured: Option<Identity>, certs: Vec<CertRef<C>>) -> AuthCfg<C> {
-        let id = configured.or_else(|| certs.first().map(|c| c.subject()));
-        AuthCfg { id, certs }
+    fn auth_cfg(spec: &AuthSpec, certs: Vec<CertRef<C>>) -> AuthCfg<C> {
+        let id = spec
+            .id
+            .clone()
+            .or_else(|| certs.first().map(|c| c.subject()));
+        AuthCfg {
+            class: spec.class,
+            id,
+            certs,
+        }
     }
 
     /// `merge_config`: under the connections' write lock, keep an equal old config
@@ -400,6 +448,7 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                     .map(|a| {
                         (
                             side,
+                            a.class,
                             a.id.clone(),
                             a.certs.iter().map(|c| c.subject()).collect(),
                         )
@@ -444,7 +493,7 @@ impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
                     cert.set_subject(id);
                 }
             }
-            Some(Self::auth_cfg(a.id.clone(), certs))
+            Some(Self::auth_cfg(a, certs))
         };
         let (local, remote) = spec.build_in_order(build);
         self.merge_built(&spec.name, local, remote)

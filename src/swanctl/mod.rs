@@ -21,7 +21,7 @@ pub use settings::ConfigError;
 use crate::identity::Identity;
 use crate::keyfile;
 use crate::pubkey::PublicKey;
-use crate::vici::{AuthSpec, ConnSpec, Side};
+use crate::vici::{AuthClass, AuthSpec, ConnSpec, Side};
 use settings::Section;
 use std::path::{Path, PathBuf};
 
@@ -116,6 +116,7 @@ impl Connection {
                 .iter()
                 .map(|k| PublicKey::from_spki_der(&k.der).expect("parsed when loaded"))
                 .collect(),
+            class: a.auth.as_deref().and_then(AuthClass::parse),
             fails: a.unparseable.is_some(),
         };
         let mut sides: Vec<(usize, Side)> = self

@@ -51,7 +51,7 @@ pub const DIMENSIONS: [&str; 9] = [
     "1–4 connections, each with 1–3 `local*`/`remote*` sections in any order",
     "ids: FQDN (plain, `@`, `fqdn:`, upper case), email, DN (4 spellings: spacing, attribute case, order), IPv4, IPv6, key id (quoted `@#hex`; unquoted, where `#` starts a comment), `%any`, none",
     "`auth = psk`, or `auth = pubkey` with 1–3 keys, repeats allowed, from RSA (two keys), ECDSA and Ed25519 files, PEM and DER (the same key under two names); rarely a file that is no key swanctl can send (PKCS#1 `RSA PUBLIC KEY`, X25519, private keys, an X.509 certificate, a text file) or a missing file",
-    "one or two tree versions: the second an edit of the first (other ids, keys, order, rounds)",
+    "one or two tree versions: the second, three times in four, an edit of the first (another id in one section, its keys reversed, one removed or added, psk ↔ pubkey), else another tree with the same connection names",
     "up to three files in `pubkey/` that no section names (keys and the odd files)",
     "syntax: `{` on the same or the next line, comments on their own lines and after settings, single-setting sections on one line (`local { auth = psk }`), quoted values",
     "steps: `--load-conns` (a version; a version without one connection, i.e. `unload-conn`; a file with a syntax error), `--load-all` with and without `--clear`, `--load-creds --clear`, clear-creds, unload-all",
@@ -264,11 +264,62 @@ fn tree(conns: usize) -> impl Strategy<Value = Tree> {
     (vec(conn(), conns), style()).prop_map(|(conns, style)| Tree { conns, style })
 }
 
+/// An edit of a tree: what a user changes before a reload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Another `id` in one section.
+    Id(Id),
+    /// The section's keys in reverse order.
+    Reorder,
+    /// The section's last key removed.
+    RemoveKey,
+    /// A key appended to the section (a pubkey section).
+    AddKey(usize),
+    /// `auth = psk` ↔ `auth = pubkey` (keys kept as written).
+    Retype,
+}
+
+impl Tree {
+    /// The tree with `edit` applied to the section picked by `conn` and `round`.
+    pub fn edited(
+        &self,
+        conn: prop::sample::Index,
+        round: prop::sample::Index,
+        edit: &Edit,
+    ) -> Tree {
+        let mut t = self.clone();
+        let c = conn.get_mut(&mut t.conns);
+        let r = round.get_mut(&mut c.rounds);
+        match (edit, &mut r.auth) {
+            (Edit::Id(id), _) => r.id = id.clone(),
+            (Edit::Reorder, Auth::Pubkey(keys)) => keys.reverse(),
+            (Edit::RemoveKey, Auth::Pubkey(keys)) if keys.len() > 1 => {
+                keys.pop();
+            }
+            (Edit::AddKey(k), Auth::Pubkey(keys)) => keys.push(*k),
+            (Edit::Retype, Auth::Pubkey(_)) => r.auth = Auth::Psk,
+            (Edit::Retype, Auth::Psk) => r.auth = Auth::Pubkey(vec![0]),
+            _ => {}
+        }
+        t
+    }
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        2 => id().prop_map(Edit::Id),
+        2 => Just(Edit::Reorder),
+        1 => Just(Edit::RemoveKey),
+        1 => key().prop_map(Edit::AddKey),
+        1 => Just(Edit::Retype),
+    ]
+}
+
 /// The strategy: 1–4 connections; one or two tree versions with the same connection
-/// count; up to three unnamed key files; 1–6 steps, starting with a load. Loads pick
-/// a version, a version without one connection, or (rarely) the broken file. (The
-/// runner appends `UnloadAll, ClearCreds` to every sequence, compared like the
-/// others.)
+/// count, the second usually an [`Edit`] of the first; up to three unnamed files in
+/// `pubkey/`; 1–6 steps, starting with a load. Loads pick a version, a version
+/// without one connection, or (rarely) the broken file. (The runner appends
+/// `UnloadAll, ClearCreds` to every sequence, compared like the others.)
 pub fn sequence() -> impl Strategy<Value = Sequence> {
     (1usize..=4, 1usize..=2)
         .prop_flat_map(|(conns, versions)| {
@@ -284,13 +335,22 @@ pub fn sequence() -> impl Strategy<Value = Sequence> {
                 2 => Just(Step::ClearCreds),
                 1 => Just(Step::UnloadAll),
             ];
+            let second = prop_oneof![
+                3 => (any::<prop::sample::Index>(), any::<prop::sample::Index>(), edit())
+                    .prop_map(Some),
+                1 => Just(None),
+            ];
             (
                 vec(tree(conns), versions),
+                second,
                 vec(0..POOL, 0..=3),
                 vec(step, 0..=5),
             )
         })
-        .prop_map(|(trees, unnamed, mut steps)| {
+        .prop_map(|(mut trees, second, unnamed, mut steps)| {
+            if let (Some((c, r, e)), 2) = (second, trees.len()) {
+                trees[1] = trees[0].edited(c, r, &e);
+            }
             steps.insert(0, Step::LoadConns(0));
             Sequence {
                 trees,

@@ -2,7 +2,7 @@
 //! the forms [`super::run::State`] compares.
 
 /// Reads `swanctl --list-conns` output (`list_conns.c`, `conn_sn`): a line
-/// `name: …` starts a connection, `  local|remote … authentication:` a round, and its
+/// `name: …` starts a connection, `  local|remote CLASS authentication:` a round, and its
 /// `    id: …` / `    certs: …` lines are kept; each round becomes one line of
 /// [`super::run::State::conns`].
 pub fn parse_list_conns(text: &str) -> Vec<String> {
@@ -24,7 +24,12 @@ pub fn parse_list_conns(text: &str) -> Vec<String> {
             conn = t.split(':').next().unwrap_or_default().to_string();
         } else if indent == 2 && t.trim_end().ends_with("authentication:") {
             flush(&mut round, &mut out, &conn);
-            let side = t.split(' ').next().unwrap_or_default().to_string();
+            // `local public key authentication:` → `local public key`.
+            let side = t
+                .trim_end()
+                .trim_end_matches("authentication:")
+                .trim()
+                .to_string();
             round = Some((side, String::new(), String::new()));
         } else if let (4, Some(r)) = (indent, round.as_mut()) {
             if let Some(v) = t.strip_prefix("id: ") {
@@ -83,10 +88,10 @@ mod tests {
         assert_eq!(
             parse_list_conns(CONNS),
             vec![
-                "c0 local id= certs=",
-                "c0 remote id= certs= ",
-                "c1 local id=C=CH, CN=peer certs=C=CH, CN=peer",
-                "c1 remote id= certs=",
+                "c0 local unspecified id= certs=",
+                "c0 remote public key id= certs= ",
+                "c1 local public key id=C=CH, CN=peer certs=C=CH, CN=peer",
+                "c1 remote pre-shared key id= certs=",
             ]
         );
     }

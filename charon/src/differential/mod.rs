@@ -148,18 +148,27 @@ fn tail(s: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// The steps every regression fixture runs: load, reload, clear-creds, load, reload
-/// (then, as always, unload-all and clear-creds).
-pub const FIXTURE_STEPS: [gen::Step; 5] = [
-    gen::Step::LoadConns(0),
-    gen::Step::LoadConns(0),
-    gen::Step::ClearCreds,
-    gen::Step::LoadConns(0),
-    gen::Step::LoadConns(0),
-];
+/// The line that separates the versions of a regression fixture: the text after it
+/// is the file as edited before a reload.
+pub const EDIT_MARKER: &str = "# --- edited for the next reload ---";
+
+/// The steps a regression fixture with `versions` versions runs: load, reload,
+/// clear-creds, then a load of every later version (or one more of the only one), and
+/// a reload of the first (then, as always, unload-all and clear-creds).
+pub fn fixture_steps(versions: usize) -> Vec<gen::Step> {
+    let mut steps = vec![
+        gen::Step::LoadConns(0),
+        gen::Step::LoadConns(0),
+        gen::Step::ClearCreds,
+    ];
+    steps.extend((1..versions.max(2)).map(|v| gen::Step::LoadConns(v.min(versions - 1))));
+    steps.push(gen::Step::LoadConns(0));
+    steps
+}
 
 /// Runs every `*.conf` of `dir` (a regression fixture: a swanctl.conf over the pool of
-/// tests/data/keys, [`gen::pool`], with every file of it but [`gen::MISSING`] in `pubkey/`) through [`FIXTURE_STEPS`] on a fresh charon of `release` and the
+/// tests/data/keys, [`gen::pool`], with every file of it but [`gen::MISSING`] in
+/// `pubkey/`; versions separated by [`EDIT_MARKER`] lines) through [`fixture_steps`] on a fresh charon of `release` and the
 /// model in `flow` (`release.flow()`, or the other flow for a negative control);
 /// returns each fixture's name and its divergence, if any.
 pub fn run_fixtures(
@@ -182,7 +191,12 @@ pub fn run_fixtures(
     for f in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
-        let d = run::run_texts(&mut session, flow, &[text], &folder, &FIXTURE_STEPS)?;
+        let versions: Vec<String> = text
+            .split(&format!("{EDIT_MARKER}\n"))
+            .map(str::to_string)
+            .collect();
+        let steps = fixture_steps(versions.len());
+        let d = run::run_texts(&mut session, flow, &versions, &folder, &steps)?;
         out.push((
             f.file_name()
                 .unwrap_or_default()

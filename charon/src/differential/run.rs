@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use swan_credstore::identity::hex;
 use swan_credstore::swanctl::sim::{pubkey_folder_as_swanctl, ModelDaemon};
 use swan_credstore::swanctl::Config;
-use swan_credstore::vici::{Side, Vici};
+use swan_credstore::vici::{AuthClass, Side, Vici};
 use swan_credstore::{CertStore, Flow, SubjectCell};
 
 /// What one side holds after a step.
@@ -44,7 +44,7 @@ pub struct State {
     /// line (`None`: no such line; model: [`super::subject::listed`]).
     pub listing: Vec<(String, Option<String>)>,
     /// What `--list-conns` shows of each connection's auth rounds, sorted: one line
-    /// `name local|remote id=… certs=…` per round (`id=` empty without an identity
+    /// `name local|remote CLASS id=… certs=…` per round (`id=` empty without an identity
     /// rule; certs are the raw-key certs' subjects, `%Y`, joined by blanks).
     pub conns: Vec<String>,
 }
@@ -227,11 +227,12 @@ fn vici_state<C: SubjectCell, S: CertStore<C>>(vici: &Vici<C, S>, rejected: bool
     listing.sort();
     let mut conns = Vec::new();
     for name in vici.connections() {
-        for (side, id, certs) in vici.connection_rounds(&name).unwrap_or_default() {
+        for (side, class, id, certs) in vici.connection_rounds(&name).unwrap_or_default() {
             let side = match side {
                 Side::Local => "local",
                 Side::Remote => "remote",
             };
+            let side = format!("{side} {}", AuthClass::list_conns_name(class));
             let id = id
                 .as_ref()
                 .map(super::subject::percent_y)
