@@ -36,6 +36,7 @@ pub mod swanctl;
 pub mod sync;
 pub mod trace;
 pub mod vici;
+pub mod x509;
 
 pub use cert::{Census, CertRef, PubkeyCert};
 pub use identity::{Identity, MatchQuality};

@@ -55,6 +55,10 @@ pub struct AuthSpec {
     pub pubkeys: Vec<PublicKey>,
     /// `auth`: the auth class, when it is one the model names.
     pub class: Option<AuthClass>,
+    /// `certs`: X.509 certificates (subject certs that are not raw keys).
+    pub x509: Vec<crate::x509::X509Cert>,
+    /// Whether `certs` comes before `pubkeys` in the message (the file's order).
+    pub x509_first: bool,
     /// After `pubkeys`, the message holds a blob charon cannot parse as a public key
     /// (a file that is not one): the section fails there, and with it the
     /// `load-conn`. What was stored before stays stored.
@@ -130,7 +134,7 @@ impl ConnSpec {
                 id,
                 pubkeys: keys,
                 class: Some(AuthClass::Pubkey),
-                fails: false,
+                ..AuthSpec::default()
             }],
             order: Vec::new(),
         }
@@ -187,6 +191,11 @@ pub type Round = (Side, Option<AuthClass>, Option<Identity>, Vec<Identity>);
 pub struct AuthCfg<C> {
     /// `AUTH_RULE_AUTH_CLASS`.
     pub class: Option<AuthClass>,
+    /// `AUTH_RULE_SUBJECT_CERT` entries that are X.509 certificates.
+    pub x509: Vec<crate::x509::X509Cert>,
+    /// Whether the X.509 entries come before the raw-key ones (5.9.8: the file's
+    /// order; 6.0.1 always, since it adds the raw keys at the end of the section).
+    pub x509_first: bool,
     /// `AUTH_RULE_IDENTITY`: the configured `id` (`%any` included), else the first
     /// cert's subject, else none (a psk section without `id`).
     pub id: Option<Identity>,
@@ -207,8 +216,13 @@ impl<C: SubjectCell> AuthCfg<C> {
         };
         let within =
             |a: &[CertRef<C>], b: &[CertRef<C>]| a.iter().all(|x| b.iter().any(|y| x.equals(y)));
+        let x509 = |a: &[crate::x509::X509Cert], b: &[crate::x509::X509Cert]| {
+            a.iter().all(|x| b.iter().any(|y| x.equals(y)))
+        };
         self.class == other.class
             && ids
+            && x509(&self.x509, &other.x509)
+            && x509(&other.x509, &self.x509)
             && within(&self.certs, &other.certs)
             && within(&other.certs, &self.certs)
     }
@@ -314,7 +328,8 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                 .map(|k| self.add_cert(PubkeyCert::wrap(k.clone(), id.clone(), &self.census)))
                 .collect();
             failed = a.fails;
-            (!failed).then(|| Self::auth_cfg(a, certs))
+            // 6.0.1 adds the raw keys at the end of the section, after every X.509 cert.
+            (!failed).then(|| Self::auth_cfg(a, certs, true))
         };
         let (local, remote) = spec.build_in_order(build);
         self.merge_built(&spec.name, local, remote)
@@ -351,6 +366,8 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                 class: None,
                 id: None,
                 certs: Vec::new(),
+                x509: Vec::new(),
+                x509_first: false,
             }]
         } else {
             rounds
@@ -366,15 +383,20 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     /// configured id, `%any` included (`parse_id` adds it as `AUTH_RULE_IDENTITY`);
     /// without one, the first cert's subject ("id not specified, defaulting to cert
     /// subject"); without either, no identity rule.
-    fn auth_cfg(spec: &AuthSpec, certs: Vec<CertRef<C>>) -> AuthCfg<C> {
-        let id = spec
-            .id
-            .clone()
-            .or_else(|| certs.first().map(|c| c.subject()));
+    fn auth_cfg(spec: &AuthSpec, certs: Vec<CertRef<C>>, x509_first: bool) -> AuthCfg<C> {
+        let raw = certs.first().map(|c| c.subject());
+        let x509 = spec.x509.first().map(|c| c.subject.clone());
+        let first = if x509_first {
+            x509.or(raw)
+        } else {
+            raw.or(x509)
+        };
         AuthCfg {
             class: spec.class,
-            id,
+            id: spec.id.clone().or(first),
             certs,
+            x509: spec.x509.clone(),
+            x509_first,
         }
     }
 
@@ -446,12 +468,14 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
                 rounds
                     .iter()
                     .map(|a| {
-                        (
-                            side,
-                            a.class,
-                            a.id.clone(),
-                            a.certs.iter().map(|c| c.subject()).collect(),
-                        )
+                        let raw = a.certs.iter().map(|c| c.subject());
+                        let x509 = a.x509.iter().map(|c| c.subject.clone());
+                        let subjects = if a.x509_first {
+                            x509.chain(raw).collect()
+                        } else {
+                            raw.chain(x509).collect()
+                        };
+                        (side, a.class, a.id.clone(), subjects)
                     })
                     .collect::<Vec<_>>()
             };
@@ -493,7 +517,7 @@ impl<C: MutableSubject, S: CertStore<C>> Vici<C, S> {
                     cert.set_subject(id);
                 }
             }
-            Some(Self::auth_cfg(a, certs))
+            Some(Self::auth_cfg(a, certs, a.x509_first))
         };
         let (local, remote) = spec.build_in_order(build);
         self.merge_built(&spec.name, local, remote)

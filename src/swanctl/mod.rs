@@ -68,6 +68,10 @@ pub struct AuthSection {
     /// The certificate files `certs` names (resolved paths; not parsed: X.509
     /// certificates never become raw-public-key objects).
     pub certs: Vec<PathBuf>,
+    /// The certificates `certs` names, parsed (`AUTH_RULE_SUBJECT_CERT` entries).
+    pub x509: Vec<crate::x509::X509Cert>,
+    /// Whether `certs` is written before `pubkeys` (the order 5.9.8 adds them in).
+    pub certs_first: bool,
     /// The first `pubkeys` file that is not a public key the model reads
     /// ([`Config::load_as_swanctl`] only; [`Config::parse`] makes it an error):
     /// swanctl sends it, charon's `parse_pubkeys` fails on it. `pubkeys` holds the
@@ -117,6 +121,8 @@ impl Connection {
                 .map(|k| PublicKey::from_spki_der(&k.der).expect("parsed when loaded"))
                 .collect(),
             class: a.auth.as_deref().and_then(AuthClass::parse),
+            x509: a.x509.clone(),
+            x509_first: a.certs_first,
             fails: a.unparseable.is_some(),
         };
         let mut sides: Vec<(usize, Side)> = self
@@ -322,6 +328,11 @@ fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, Unu
         auth: value("auth"),
         pubkeys: Vec::new(),
         certs: Vec::new(),
+        x509: Vec::new(),
+        certs_first: matches!(
+            (s.get("certs"), s.get("pubkeys")),
+            (Some(c), Some(p)) if c.line < p.line
+        ),
         unparseable: None,
     };
     // swanctl reads every file of the section before it sends anything: an unreadable
@@ -368,6 +379,17 @@ fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, Unu
                     ),
                 );
                 return Err(Unusable::File(File::Unreadable(name.to_string()), e));
+            }
+            match crate::x509::load(&path) {
+                Ok(c) => section.x509.push(c),
+                Err(e) => {
+                    let e = ConfigError::new(
+                        file,
+                        setting.line,
+                        format!("certs: {}: {e}", path.display()),
+                    );
+                    return Err(Unusable::Error(e));
+                }
             }
             section.certs.push(path);
         }

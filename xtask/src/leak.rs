@@ -100,7 +100,7 @@ fn spec(ders: &[Vec<u8>], id: bool) -> ConnSpec {
                 .map(|d| PublicKey::from_spki_der(d).expect("well-formed"))
                 .collect(),
             class: Some(swan_credstore::vici::AuthClass::Pubkey),
-            fails: false,
+            ..AuthSpec::default()
         }],
         order: Vec::new(),
     }

@@ -35,6 +35,10 @@ pub const ODD: [&str; 7] = [
     MISSING,
 ];
 
+/// The X.509 certificate some sections name in `certs` (its key is `rsa.pub.pem`'s);
+/// it is always in `x509/`, so `--load-creds` loads it whether named or not.
+pub const CERT: &str = "rsa.crt";
+
 /// The file of [`ODD`] that is never put into `pubkey/`.
 pub const MISSING: &str = "missing.pub.pem";
 
@@ -47,9 +51,10 @@ pub fn pool(i: usize) -> &'static str {
 pub const POOL: usize = KEYS.len() + ODD.len();
 
 /// What the generator varies, for people (results.md's fidelity section lists it).
-pub const DIMENSIONS: [&str; 9] = [
+pub const DIMENSIONS: [&str; 10] = [
     "1–4 connections, each with 1–3 `local*`/`remote*` sections in any order",
-    "ids: FQDN (plain, `@`, `fqdn:`, upper case), email, DN (4 spellings: spacing, attribute case, order), IPv4, IPv6, key id (quoted `@#hex`; unquoted, where `#` starts a comment), `%any`, none",
+    "one section in five names an X.509 certificate (`certs = rsa.crt`), before or after `pubkeys`; the certificate is always in `x509/`, named or not",
+    "ids: FQDN (plain, `@`, `fqdn:`, upper case), email, DN (4 spellings: spacing, attribute case, order), IPv4, IPv6, key id (quoted `@#hex`; unquoted, where `#` starts a comment), `%any`, wildcards (`*.example.org`, `CN=*`), none",
     "`auth = psk`, or `auth = pubkey` with 1–3 keys, repeats allowed, from RSA (two keys), ECDSA and Ed25519 files, PEM and DER (the same key under two names); rarely a file that is no key swanctl can send (PKCS#1 `RSA PUBLIC KEY`, X25519, private keys, an X.509 certificate, a text file) or a missing file",
     "one or two tree versions: the second, three times in four, an edit of the first (another id in one section, its keys reversed, one removed or added, psk ↔ pubkey), else another tree with the same connection names",
     "up to three files in `pubkey/` that no section names (keys and the odd files)",
@@ -71,8 +76,8 @@ pub enum Id {
 /// The ids the generator draws from: FQDNs (with `@` and prefix forms, varied case),
 /// email addresses, DNs with varied spacing, attribute case and order, IPv4/IPv6
 /// literals, a key id (unquoted, where `#` starts a comment and leaves `@`, and
-/// quoted), `%any`.
-pub const IDS: [&str; 15] = [
+/// quoted), `%any`, wildcards (an FQDN and a DN).
+pub const IDS: [&str; 17] = [
     "peer.example.org",
     "PEER.example.org",
     "@peer.example.org",
@@ -88,6 +93,8 @@ pub const IDS: [&str; 15] = [
     "@#0123456789abcdef",
     "\"@#0123456789abcdef\"",
     "%any",
+    "*.example.org",
+    "C=CH, O=strongSwan, CN=*",
 ];
 
 /// How a round authenticates.
@@ -110,6 +117,9 @@ pub struct Round {
     pub id: Id,
     /// Its authentication.
     pub auth: Auth,
+    /// `certs = rsa.crt` (an X.509 certificate, [`CERT`]): `Some(true)` written
+    /// before `pubkeys`, `Some(false)` after.
+    pub cert: Option<bool>,
 }
 
 /// One connection `c<N>`.
@@ -231,11 +241,13 @@ fn round() -> impl Strategy<Value = Round> {
         1 => Just(Auth::Psk),
         4 => vec(key(), 1..=3).prop_map(Auth::Pubkey),
     ];
-    (any::<bool>(), id(), auth).prop_map(|(local, id, auth)| Round {
+    let cert = prop_oneof![4 => Just(None), 1 => any::<bool>().prop_map(Some)];
+    (any::<bool>(), id(), auth, cert).prop_map(|(local, id, auth, cert)| Round {
         local,
         suffix: 0,
         id,
         auth,
+        cert,
     })
 }
 
@@ -371,6 +383,9 @@ impl Round {
 
     fn settings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.cert == Some(true) {
+            out.push(format!("certs = {CERT}"));
+        }
         match &self.auth {
             Auth::Psk => out.push("auth = psk".to_string()),
             Auth::Pubkey(keys) => {
@@ -378,6 +393,9 @@ impl Round {
                 let names: Vec<&str> = keys.iter().map(|&k| pool(k)).collect();
                 out.push(format!("pubkeys = {}", names.join(", ")));
             }
+        }
+        if self.cert == Some(false) {
+            out.push(format!("certs = {CERT}"));
         }
         if let Id::Text(id) = self.id {
             // Quote ids with blanks or commas, as a user would.

@@ -124,6 +124,9 @@ impl<'w> Session<'w> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
+        let cert = self.work.swanctl_dir().join("x509").join(super::gen::CERT);
+        std::fs::copy(fixtures.join(super::gen::CERT), &cert)
+            .with_context(|| format!("cannot copy {}", cert.display()))?;
         for k in folder.iter().filter(|&&k| k != super::gen::MISSING) {
             let to = dir.join(k);
             std::fs::copy(fixtures.join(k), &to)

@@ -10,19 +10,6 @@
 use crate::scan::RawSubject;
 use swan_credstore::identity::{hex, rdns, Identity};
 
-/// The short names of the DN attributes strongSwan's `oid_names` knows, by the DER of
-/// their OID (2.5.4.x), for the attributes the generator uses and their neighbours.
-const ATTRIBUTES: [(u8, &str); 8] = [
-    (3, "CN"),
-    (4, "SN"),
-    (5, "SERIALNUMBER"),
-    (6, "C"),
-    (7, "L"),
-    (8, "ST"),
-    (10, "O"),
-    (11, "OU"),
-];
-
 /// The spelling of a subject read from charon's memory.
 pub fn from_memory(s: &RawSubject) -> String {
     let e = &s.encoding;
@@ -35,8 +22,8 @@ pub fn from_memory(s: &RawSubject) -> String {
         }
         2 => format!("fqdn:{}", String::from_utf8_lossy(e)),
         3 => format!("email:{}", String::from_utf8_lossy(e)),
-        9 => match der_dn(e) {
-            Some(rdns) => format!("dn:{}", rdns.join(", ")),
+        9 => match swan_credstore::x509::dn_string(e) {
+            Some(dn) => format!("dn:{dn}"),
             None => format!("dn-unparsed:{}", hex(e)),
         },
         11 => format!("keyid:{}", hex(e)),
@@ -107,57 +94,6 @@ pub fn percent_y(id: &Identity) -> String {
 /// `list_certs`): its [`percent_y`], except for a key id (`None`).
 pub fn printed(id: &Identity) -> Option<String> {
     (!matches!(id, Identity::KeyId(_))).then(|| percent_y(id))
-}
-
-/// One DER element at the start of `d`: (tag, contents, rest).
-fn element(d: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, d) = d.split_first()?;
-    let (&first, mut d) = d.split_first()?;
-    let len = if first < 0x80 {
-        first as usize
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 2 || d.len() < n {
-            return None;
-        }
-        let len = d[..n].iter().fold(0usize, |a, &b| a << 8 | b as usize);
-        d = &d[n..];
-        len
-    };
-    (d.len() >= len).then(|| (tag, &d[..len], &d[len..]))
-}
-
-/// A DER `Name` (SEQUENCE OF SET OF {OID, string}) as `ATTR=value` RDNs.
-fn der_dn(d: &[u8]) -> Option<Vec<String>> {
-    let (0x30, mut sets, []) = element(d)? else {
-        return None;
-    };
-    let mut out = Vec::new();
-    while !sets.is_empty() {
-        let (0x31, set, rest) = element(sets)? else {
-            return None;
-        };
-        sets = rest;
-        let (0x30, atv, []) = element(set)? else {
-            return None;
-        };
-        let (0x06, oid, value) = element(atv)? else {
-            return None;
-        };
-        let (_, value, []) = element(value)? else {
-            return None;
-        };
-        let name = match oid {
-            [0x55, 0x04, n] => ATTRIBUTES
-                .iter()
-                .find(|(k, _)| k == n)
-                .map(|(_, name)| name.to_string()),
-            _ => None,
-        }
-        .unwrap_or_else(|| format!("oid{}", hex(oid)));
-        out.push(format!("{name}={}", String::from_utf8_lossy(value)));
-    }
-    Some(out)
 }
 
 #[cfg(test)]
