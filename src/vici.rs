@@ -384,16 +384,19 @@ impl<C: SubjectCell, S: CertStore<C>> Vici<C, S> {
     /// without one, the first cert's subject ("id not specified, defaulting to cert
     /// subject"); without either, no identity rule.
     fn auth_cfg(spec: &AuthSpec, certs: Vec<CertRef<C>>, x509_first: bool) -> AuthCfg<C> {
-        let raw = certs.first().map(|c| c.subject());
-        let x509 = spec.x509.first().map(|c| c.subject.clone());
-        let first = if x509_first {
-            x509.or(raw)
-        } else {
-            raw.or(x509)
-        };
+        // Lazily: with an id configured, C reads no cert's subject here.
+        let raw = || certs.first().map(|c| c.subject());
+        let x509 = || spec.x509.first().map(|c| c.subject.clone());
+        let id = spec.id.clone().or_else(|| {
+            if x509_first {
+                x509().or_else(raw)
+            } else {
+                raw().or_else(x509)
+            }
+        });
         AuthCfg {
             class: spec.class,
-            id: spec.id.clone().or(first),
+            id,
             certs,
             x509: spec.x509.clone(),
             x509_first,

@@ -34,7 +34,7 @@ pub fn load(path: &Path) -> Result<X509Cert, String> {
     {
         Some(text) => {
             let start = text.find("-----BEGIN").expect("checked");
-            let (label, der) = pem_rfc7468::decode_vec(text[start..].as_bytes())
+            let (label, der) = pem_rfc7468::decode_vec(&text.as_bytes()[start..])
                 .map_err(|e| format!("bad PEM armour: {e}"))?;
             if label != "CERTIFICATE" {
                 return Err(format!("PEM label \"{label}\" is not \"CERTIFICATE\""));
