@@ -208,6 +208,38 @@ pub fn run_fixtures(
     Ok(out)
 }
 
+/// The first tree of each of the first `count` sequences the generator draws with
+/// `seed`, rendered, with the `pubkey/` files it needs; for comparing a tool that
+/// reads swanctl.conf (`predict`) with the daemon on trees nobody tuned it to.
+pub fn generated_trees(count: usize, seed: u64) -> Vec<(String, Vec<&'static str>)> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), rng(seed));
+    let strategy = gen::sequence();
+    (0..count)
+        .map(|_| {
+            let seq = strategy
+                .new_tree(&mut runner)
+                .expect("the generator has no filters")
+                .current();
+            (seq.trees[0].render(), seq.folder())
+        })
+        .collect()
+}
+
+/// `swanctl --load-conns` of `text` `loads` times on a fresh charon of `release`
+/// (`pubkey/` holding `folder`): the stored raw-key objects after each load.
+pub fn daemon_series(
+    release: Release,
+    text: &str,
+    folder: &[&str],
+    loads: usize,
+) -> Result<Vec<usize>> {
+    release.provision()?;
+    let work = Work::new(release, "differential-series")?;
+    let mut session = Session::start(&work)?;
+    run::daemon_series(&mut session, text, folder, loads)
+}
+
 /// Runs `cases` generated sequences (seed `seed`) on one fresh charon of `release`.
 /// Stops at the first divergence, which proptest shrinks to a minimal sequence.
 /// Infrastructure failures (charon died, swanctl could not run) are errors, not

@@ -257,6 +257,28 @@ fn vici_state<C: SubjectCell, S: CertStore<C>>(vici: &Vici<C, S>, rejected: bool
     }
 }
 
+/// `swanctl --load-conns` of `text` (keys from the pool, `pubkey/` holding `folder`)
+/// `loads` times on a fresh charon; the stored raw-key objects after each load, as the
+/// memory scan counts them. What `predict` is compared with (`tests/real_predict.rs`).
+pub fn daemon_series(
+    session: &mut Session,
+    text: &str,
+    folder: &[&str],
+    loads: usize,
+) -> Result<Vec<usize>> {
+    session.reset()?;
+    session.fill_pubkey(folder)?;
+    let file = session.work.swanctl_dir().join("predict.conf");
+    std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    let inner = session.work.inner_path(&file).display().to_string();
+    let mut series = Vec::new();
+    for _ in 0..loads {
+        session.swanctl(&["--load-conns", "--file", &inner], None)?;
+        series.push(scan_store(session.charon.pid())?.stored_objects);
+    }
+    Ok(series)
+}
+
 /// Runs `seq` on the session's charon and on a fresh model (the flow of the session's
 /// release); `Ok(Some(_))` at the first step where they differ.
 pub fn run_sequence(
