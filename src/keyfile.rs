@@ -92,7 +92,8 @@ pub fn parse_key(bytes: &[u8]) -> Result<(Vec<u8>, PublicKey), KeyFileError> {
 
 /// The first `-----BEGIN ...-----` … `-----END ...-----` block of `bytes`, if any
 /// (text before and after it is ignored, as strongSwan's PEM plugin does).
-fn pem_block(bytes: &[u8]) -> Option<&[u8]> {
+/// The first PEM block of `bytes` (armour lines included), if any.
+pub(crate) fn pem_block(bytes: &[u8]) -> Option<&[u8]> {
     let text = std::str::from_utf8(bytes).ok()?;
     let start = text.find("-----BEGIN ")?;
     let rest = &text[start..];

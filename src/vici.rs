@@ -77,13 +77,21 @@ pub enum AuthClass {
 }
 
 impl AuthClass {
-    /// The class of an `auth` value, if the model names it (case-insensitive, as
-    /// `strcaseeq`).
+    /// The class of an `auth` value, if the model names it: as `parse_auth`, a value
+    /// starting with `pubkey`, `rsa`, `ecdsa` or `ike:` (case-sensitive, `strpfx`) is
+    /// public key, `psk` (any case, `strcaseeq`) pre-shared key. `None` otherwise:
+    /// `xauth…`/`eap…` classes and the values charon rejects (which fail the
+    /// load-conn there) are not modelled, and the generator draws neither.
     pub fn parse(auth: &str) -> Option<AuthClass> {
-        match auth.to_ascii_lowercase().as_str() {
-            "pubkey" => Some(AuthClass::Pubkey),
-            "psk" => Some(AuthClass::Psk),
-            _ => None,
+        if ["pubkey", "rsa", "ecdsa", "ike:"]
+            .iter()
+            .any(|p| auth.starts_with(p))
+        {
+            Some(AuthClass::Pubkey)
+        } else if auth.eq_ignore_ascii_case("psk") {
+            Some(AuthClass::Psk)
+        } else {
+            None
         }
     }
 
@@ -184,7 +192,8 @@ impl ConnSpec {
 }
 
 /// One auth round as `list-conns` reports it: its side, its class, its identity rule
-/// (if any) and the subjects of its raw-key certs.
+/// (if any) and the subjects of its subject certs (raw keys and X.509, in the order
+/// the config holds them).
 pub type Round = (Side, Option<AuthClass>, Option<Identity>, Vec<Identity>);
 
 /// An `auth_cfg_t`: the class, the identity and the raw-key certs of one section.
@@ -214,17 +223,19 @@ impl<C: SubjectCell> AuthCfg<C> {
             (Some(a), Some(b)) => a.equals(b),
             (a, b) => a.is_none() && b.is_none(),
         };
-        let within =
-            |a: &[CertRef<C>], b: &[CertRef<C>]| a.iter().all(|x| b.iter().any(|y| x.equals(y)));
+        let raw = |a: &[CertRef<C>], b: &[CertRef<C>]| within(a, b, |x, y| x.equals(y));
+        fn within<T>(a: &[T], b: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
+            a.iter().all(|x| b.iter().any(|y| eq(x, y)))
+        }
         let x509 = |a: &[crate::x509::X509Cert], b: &[crate::x509::X509Cert]| {
-            a.iter().all(|x| b.iter().any(|y| x.equals(y)))
+            within(a, b, crate::x509::X509Cert::equals)
         };
         self.class == other.class
             && ids
             && x509(&self.x509, &other.x509)
             && x509(&other.x509, &self.x509)
-            && within(&self.certs, &other.certs)
-            && within(&other.certs, &self.certs)
+            && raw(&self.certs, &other.certs)
+            && raw(&other.certs, &self.certs)
     }
 }
 

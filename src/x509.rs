@@ -28,15 +28,15 @@ impl X509Cert {
 /// do for `BUILD_BLOB_PEM`.
 pub fn load(path: &Path) -> Result<X509Cert, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let der = match std::str::from_utf8(&bytes)
-        .ok()
-        .filter(|t| t.contains("-----BEGIN"))
-    {
-        Some(text) => {
-            let start = text.find("-----BEGIN").expect("checked");
-            let (label, der) = pem_rfc7468::decode_vec(&text.as_bytes()[start..])
-                .map_err(|e| format!("bad PEM armour: {e}"))?;
-            if label != "CERTIFICATE" {
+    // The first PEM block, as the pem plugin takes it (the same reading as key files).
+    let der = match crate::keyfile::pem_block(&bytes) {
+        Some(block) => {
+            let (label, der) =
+                pem_rfc7468::decode_vec(block).map_err(|e| format!("bad PEM armour: {e}"))?;
+            if !matches!(
+                label,
+                "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+            ) {
                 return Err(format!("PEM label \"{label}\" is not \"CERTIFICATE\""));
             }
             der
@@ -73,7 +73,7 @@ pub fn element(d: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 const ATTRIBUTES: [(u8, &str); 8] = [
     (3, "CN"),
     (4, "SN"),
-    (5, "SERIALNUMBER"),
+    (5, "serialNumber"),
     (6, "C"),
     (7, "L"),
     (8, "ST"),
@@ -82,7 +82,9 @@ const ATTRIBUTES: [(u8, &str); 8] = [
 ];
 
 /// A DER `Name` (SEQUENCE OF SET OF {OID, string}) as `ATTR=value` RDNs joined by
-/// `, ` (`dntoa`); an attribute without a short name is its OID in hex.
+/// `, ` (`dntoa`): an attribute without a short name here is its OID as colon hex
+/// (`%#B`), a byte that is not printable ASCII is `?` (`chunk_printable`). One
+/// attribute per RDN (a multi-valued RDN is not read).
 pub fn dn_string(name: &[u8]) -> Option<String> {
     let (0x30, mut sets, []) = element(name)? else {
         return None;
@@ -106,10 +108,21 @@ pub fn dn_string(name: &[u8]) -> Option<String> {
             [0x55, 0x04, n] => ATTRIBUTES.iter().find(|(k, _)| k == n).map(|(_, a)| *a),
             _ => None,
         };
-        let attr = attr
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("oid{}", crate::identity::hex(oid)));
-        out.push(format!("{attr}={}", String::from_utf8_lossy(value)));
+        let attr = attr.map(str::to_string).unwrap_or_else(|| {
+            let parts: Vec<String> = oid.iter().map(|b| format!("{b:02x}")).collect();
+            parts.join(":")
+        });
+        let value: String = value
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        out.push(format!("{attr}={value}"));
     }
     Some(out.join(", "))
 }

@@ -99,3 +99,23 @@ fn the_differential_catches_a_model_in_the_wrong_flow() {
         );
     }
 }
+
+/// The negative control of the `--list-conns` comparison: against 6.0.1 with the model
+/// in the pre-fix flow, `x509_first_subject_cert.conf` must diverge at the first load
+/// on the connections' rounds alone (the default id comes from the first subject cert,
+/// which the two versions order differently), with equal stores and subjects.
+#[test]
+fn the_differential_catches_a_wrong_default_id_by_list_conns() {
+    let results = differential::run_fixtures(Release::Trixie, Flow::PreFix, &fixture_dir())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let (_, d) = results
+        .iter()
+        .find(|(n, _)| n == "x509_first_subject_cert.conf")
+        .expect("the fixture exists");
+    let d = d.clone().expect("the wrong default id was not caught");
+    assert_eq!(d.step, 0, "caught at the first load: {d:?}");
+    assert_eq!(d.daemon.stored_objects, d.model.stored_objects, "{d:?}");
+    assert_eq!(d.daemon.subjects, d.model.subjects, "{d:?}");
+    assert_eq!(d.daemon.listing, d.model.listing, "{d:?}");
+    assert_ne!(d.daemon.conns, d.model.conns, "{d:?}");
+}

@@ -65,8 +65,8 @@ pub struct AuthSection {
     pub auth: Option<String>,
     /// The keys `pubkeys` names, in order.
     pub pubkeys: Vec<KeyFile>,
-    /// The certificate files `certs` names (resolved paths; not parsed: X.509
-    /// certificates never become raw-public-key objects).
+    /// The certificate files `certs` names (resolved paths; parsed into `x509`; they
+    /// never become raw-public-key objects).
     pub certs: Vec<PathBuf>,
     /// The certificates `certs` names, parsed (`AUTH_RULE_SUBJECT_CERT` entries).
     pub x509: Vec<crate::x509::X509Cert>,
@@ -278,7 +278,7 @@ fn connection(
         } else {
             continue;
         };
-        match auth_section(s, dir, file) {
+        match auth_section(s, dir, file, how) {
             Ok(a) => side.push(a),
             Err(Unusable::Error(e)) => return Err(e),
             Err(Unusable::File(_, e)) if how == Strictness::Strict => return Err(e),
@@ -312,7 +312,12 @@ enum Unusable {
     File(File, ConfigError),
 }
 
-fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, Unusable> {
+fn auth_section(
+    s: &Section,
+    dir: &Path,
+    file: &Path,
+    how: Strictness,
+) -> Result<AuthSection, Unusable> {
     if let Some(sub) = s.sections.first() {
         return Err(Unusable::Error(ConfigError::new(
             file,
@@ -361,6 +366,10 @@ fn auth_section(s: &Section, dir: &Path, file: &Path) -> Result<AuthSection, Unu
                 }),
                 Err(e) => {
                     let e = at(format!("pubkeys: {}: {e}", path.display()));
+                    if how == Strictness::Strict {
+                        // The first problem in list order, as before.
+                        return Err(Unusable::Error(e));
+                    }
                     not_a_key = Some((name.to_string(), e));
                 }
             }

@@ -11,7 +11,7 @@ pub fn parse_list_conns(text: &str) -> Vec<String> {
     let flush =
         |round: &mut Option<(String, String, String)>, out: &mut Vec<String>, conn: &str| {
             if let Some((side, id, certs)) = round.take() {
-                out.push(format!("{conn} {side} id={id} certs={certs}"));
+                out.push(format!("{conn} {side} id{id} certs{certs}"));
             }
         };
     for line in text.lines() {
@@ -30,19 +30,21 @@ pub fn parse_list_conns(text: &str) -> Vec<String> {
                 .trim_end_matches("authentication:")
                 .trim()
                 .to_string();
-            round = Some((side, String::new(), String::new()));
+            // `-` until the `id`/`certs` line is seen.
+            round = Some((side, "-".to_string(), "-".to_string()));
         } else if let (4, Some(r)) = (indent, round.as_mut()) {
             if let Some(v) = t.strip_prefix("id: ") {
-                r.1 = v.to_string();
+                r.1 = format!("={v}");
             } else if let Some(v) = t.strip_prefix("certs: ") {
-                r.2 = v.to_string();
+                r.2 = format!("={v}");
             }
         } else if indent == 2 {
             flush(&mut round, &mut out, &conn);
         }
     }
     flush(&mut round, &mut out, &conn);
-    out.sort();
+    // By connection (swanctl prints them in the daemon's order); rounds keep theirs.
+    out.sort_by(|a, b| a.split(' ').next().cmp(&b.split(' ').next()));
     out
 }
 
@@ -88,10 +90,10 @@ mod tests {
         assert_eq!(
             parse_list_conns(CONNS),
             vec![
-                "c0 local unspecified id= certs=",
+                "c0 local unspecified id- certs-",
                 "c0 remote public key id= certs= ",
                 "c1 local public key id=C=CH, CN=peer certs=C=CH, CN=peer",
-                "c1 remote pre-shared key id= certs=",
+                "c1 remote pre-shared key id- certs-",
             ]
         );
     }

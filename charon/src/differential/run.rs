@@ -43,9 +43,10 @@ pub struct State {
     /// What `--list-certs` shows, sorted: each entry's key id (hex) and its `subject:`
     /// line (`None`: no such line; model: [`super::subject::listed`]).
     pub listing: Vec<(String, Option<String>)>,
-    /// What `--list-conns` shows of each connection's auth rounds, sorted: one line
-    /// `name local|remote CLASS id=… certs=…` per round (`id=` empty without an identity
-    /// rule; certs are the raw-key certs' subjects, `%Y`, joined by blanks).
+    /// What `--list-conns` shows of each connection's auth rounds: one line
+    /// `name local|remote CLASS id=… certs=…` per round, connections sorted by name,
+    /// rounds in swanctl's order (`id-` / `certs-`: no such line; certs are the subject
+    /// certs' subjects, `%Y`, joined by blanks, as swanctl joins them).
     pub conns: Vec<String>,
 }
 
@@ -236,15 +237,21 @@ fn vici_state<C: SubjectCell, S: CertStore<C>>(vici: &Vici<C, S>, rejected: bool
                 Side::Remote => "remote",
             };
             let side = format!("{side} {}", AuthClass::list_conns_name(class));
-            let id = id
-                .as_ref()
-                .map(super::subject::percent_y)
-                .unwrap_or_default();
+            // `-` where swanctl prints no line (no identity rule, no subject certs).
+            let id = id.as_ref().map_or("-".to_string(), |i| {
+                format!("={}", super::subject::percent_y(i))
+            });
             let certs: Vec<String> = certs.iter().map(super::subject::percent_y).collect();
-            conns.push(format!("{name} {side} id={id} certs={}", certs.join(" ")));
+            let certs = if certs.is_empty() {
+                "-".to_string()
+            } else {
+                format!("={}", certs.join(" "))
+            };
+            conns.push(format!("{name} {side} id{id} certs{certs}"));
         }
     }
-    conns.sort();
+    // By connection; the rounds of one keep their order.
+    conns.sort_by(|a, b| a.split(' ').next().cmp(&b.split(' ').next()));
     State {
         rejected,
         stored_objects: store.stored_objects(),
@@ -316,11 +323,16 @@ pub fn run_texts(
     for (text, file) in texts.iter().zip(&files) {
         std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
     }
-    // What swanctl reads: a file with a syntax error is an empty configuration.
+    // What swanctl reads: a file with a syntax error is an empty configuration. What
+    // the model does not follow at all is the harness's failure, not a "rejected" step.
     let configs: Vec<Option<Config>> = files
         .iter()
-        .map(|f| Config::load_as_swanctl(f).ok().map(|(c, _)| c))
-        .collect();
+        .map(|f| {
+            Config::load_as_swanctl(f)
+                .map(|(c, _)| Some(c))
+                .map_err(|e| anyhow::anyhow!("the model does not follow this input: {e}"))
+        })
+        .collect::<Result<_>>()?;
     let model = ModelDaemon::new();
     let none = Config::parse("", &dir.join("none.conf")).context("an empty config")?;
     let inner = |v: usize| session.work.inner_path(&files[v]).display().to_string();
