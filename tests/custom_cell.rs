@@ -7,7 +7,8 @@
 use swan_credstore::sync::{self, Mutex, UnsafeCell};
 use swan_credstore::{Design, Identity, MutableSubject, SubjectCell};
 
-/// A correct user cell: every access under one mutex.
+/// A correct user cell: every access under one mutex, which a read holds only while it
+/// copies the identity.
 pub struct MutexCell(Mutex<Identity>);
 
 impl SubjectCell for MutexCell {
@@ -21,7 +22,14 @@ impl SubjectCell for MutexCell {
         _owner: &dyn std::fmt::Display,
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
-        f(&sync::lock(&self.0))
+        // Copy the identity out and release the lock before calling `f`: `equals`
+        // reads a second cert's subject inside `f`, and two threads comparing the same
+        // two certs in opposite orders (the merge compares certs both ways, as C's
+        // auth_cfg_equals does, while the store compares them too) would deadlock on
+        // two mutexes taken in opposite orders. Loom found that deadlock in the
+        // version that held the lock.
+        let subject = sync::lock(&self.0).clone();
+        f(&subject)
     }
 }
 

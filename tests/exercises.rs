@@ -272,7 +272,7 @@ mod under_loom {
     }
 
     /// Exercise 4: the pasted counterexample is what the checker produces today, the
-    /// racing pair is the one the solution names (steps 22 and 32), and the store's lock
+    /// racing pair is the one the solution names (steps 22 and 36), and the store's lock
     /// was held by the reader and released by the writer before its write.
     #[test]
     fn ex4_the_pasted_counterexample_and_its_racing_pair() {
@@ -293,7 +293,7 @@ mod under_loom {
             "the timeline in notes/exercises.md is stale: regenerate it"
         );
         assert_eq!(marked, marks::flagged(&r), "the >> marks");
-        assert_eq!(marked, vec![22, 32]);
+        assert_eq!(marked, vec![22, 36]);
 
         // loom's report: the write is the pointer store of set_subject, the read the
         // pointer load of a reader — the two lines of src/subject/in_place.rs.
@@ -325,7 +325,7 @@ mod under_loom {
         let (_, t, w) = step(22);
         assert_eq!(t, "vici-reload");
         assert!(w.starts_with("set_subject: store clone: cert#4 subject := id#6"));
-        let (_, t, w) = step(32);
+        let (_, t, w) = step(36);
         assert_eq!(t, "vici-list-certs");
         assert_eq!(w, "load subject pointer: cert#4.subject");
         // They are the last write of the writer and the last read of the reader to
@@ -334,9 +334,9 @@ mod under_loom {
             .iter()
             .any(|s| s.0 > 22 && s.1 == "vici-reload" && s.2.starts_with("set_subject")));
         // Why the store's lock does not order them: the reader holds the store's read
-        // lock (step 29) before it reads; the writer's last store operation
+        // lock (step 33) before it reads; the writer's last store operation
         // (add_cert_ref, steps 13–18) ended before its write at step 22.
-        assert_eq!(step(29).2, "list-certs: take read lock:");
+        assert_eq!(step(33).2, "list-certs: take read lock:");
         let last_store_op = steps
             .iter()
             .filter(|s| s.1 == "vici-reload" && s.2.starts_with("add_cert_ref"))
@@ -344,11 +344,11 @@ mod under_loom {
             .max()
             .unwrap();
         assert_eq!(last_store_op, 18);
-        // Nothing overlapped: the reload finished (28) before list-certs began (29).
+        // Nothing overlapped: the reload finished (32) before list-certs began (33).
         assert!(steps
             .iter()
             .filter(|s| s.1 == "vici-reload")
-            .all(|s| s.0 <= 28));
+            .all(|s| s.0 <= 32));
     }
 }
 

@@ -27,10 +27,11 @@ impl SubjectCell for ClearThenSet {
         owner: &dyn std::fmt::Display,
         f: impl FnOnce(&Identity) -> R,
     ) -> R {
-        let subject = sync::lock(&self.0);
-        trace::step(StepKind::Read, op, || {
-            format!("{owner} subject {}", *subject)
-        });
+        // Copied out under the lock, which is released before `f` runs: `equals` reads
+        // a second cert inside `f`, and holding this lock meanwhile can deadlock with a
+        // thread comparing the same two certs the other way round.
+        let subject = sync::lock(&self.0).clone();
+        trace::step(StepKind::Read, op, || format!("{owner} subject {subject}"));
         f(&subject)
     }
 }
