@@ -38,10 +38,7 @@ pub fn from_model(id: &Identity) -> String {
         Identity::KeyId(b) => format!("keyid:{}", hex(b)),
         Identity::Fqdn(s) => format!("fqdn:{s}"),
         Identity::Rfc822(s) => format!("email:{s}"),
-        Identity::Dn(s) => {
-            let parts: Vec<String> = rdns(s).iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("dn:{}", parts.join(", "))
-        }
+        Identity::Dn(_) => format!("dn:{}", percent_y(id)),
         Identity::Ipv4(a) => format!("ipv4:{}", std::net::Ipv4Addr::from(*a)),
         Identity::Ipv6(a) => format!("ipv6:{}", std::net::Ipv6Addr::from(*a)),
     }
