@@ -79,17 +79,18 @@ fn fidelity_section() -> Result<String> {
     let mut out = String::from(
         "\n## Fidelity: the generated differential (last `cargo xtask differential` runs; not compared by the tests)\n\n\
          Generated swanctl trees and step sequences applied to the real daemon and to the model, \
-         compared after every step (`swan_charon::differential`; a fresh charon per sequence).\n\n",
+         compared after every step (`swan_charon::differential`; one charon per run, checked empty between sequences, \
+         a fresh one after a divergence; `stale`: the most stale copies of freed blocks one memory scan rejected).\n\n",
     );
     if rows.is_empty() {
         out.push_str("No saved run: `cargo xtask differential` (root) saves one per daemon.\n");
     } else {
-        out.push_str("| daemon | seed | sequences | steps compared | seconds | sequences/min | steps/min | divergences |\n|---|---|---|---|---|---|---|---|\n");
+        out.push_str("| daemon | seed | sequences | steps compared | seconds | sequences/min | steps/min | charons started | stale | divergences |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for s in &rows {
             let (sequences_per_min, steps_per_min) = s.per_minute();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {} |",
                 s.daemon,
                 s.seed,
                 s.sequences,
@@ -97,6 +98,8 @@ fn fidelity_section() -> Result<String> {
                 s.seconds,
                 sequences_per_min,
                 steps_per_min,
+                s.restarts,
+                s.stale_max,
                 match &s.found {
                     None => "0".to_string(),
                     Some(f) => format!(

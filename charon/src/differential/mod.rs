@@ -55,8 +55,11 @@ pub struct Summary {
     pub seconds: f64,
     /// The generator's seed.
     pub seed: u64,
-    /// Charons started (one per sequence run, shrinking included).
+    /// Charons started (the first, and one after each divergence, shrinking included).
     pub restarts: usize,
+    /// The most stale copies of freed objects or nodes one memory scan rejected.
+    #[serde(default)]
+    pub stale_max: usize,
     /// The divergence, if one was found (then `sequences` is how many passed first).
     pub found: Option<Found>,
 }
@@ -72,7 +75,7 @@ impl Summary {
     pub fn line(&self) -> String {
         let (sequences_per_min, steps_per_min) = self.per_minute();
         format!(
-            "{}: {} sequences, {} steps compared in {:.1} s ({:.0} sequences/min, {:.0} steps/min), seed {}, {} charons started: {}",
+            "{}: {} sequences, {} steps compared in {:.1} s ({:.0} sequences/min, {:.0} steps/min), seed {}, {} charons started, up to {} stale copies per scan rejected: {}",
             self.daemon,
             self.sequences,
             self.steps,
@@ -81,6 +84,7 @@ impl Summary {
             steps_per_min,
             self.seed,
             self.restarts,
+            self.stale_max,
             match &self.found {
                 None => "0 divergences".to_string(),
                 Some(f) => format!("DIVERGENCE at step {} ({}), saved to {}", f.divergence.step, f.divergence.what, f.saved),
@@ -315,12 +319,13 @@ pub fn run(release: Release, cases: u32, seed: u64) -> Result<Summary> {
             })
         }
     };
-    let (steps, restarts) = {
+    let (steps, restarts, stale_max) = {
         let s = session.borrow();
-        (s.steps, s.restarts)
+        (s.steps, s.restarts, s.stale_max)
     };
     Ok(Summary {
         restarts,
+        stale_max,
         daemon: release.label().to_string(),
         sequences: passed.into_inner(),
         steps,

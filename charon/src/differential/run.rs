@@ -1,15 +1,18 @@
 //! Applying generated sequences to a real charon and to the model, step by step, and
 //! comparing what each holds after every step.
 //!
-//! Every sequence runs on a fresh charon. Reusing one daemon across sequences
-//! (unload-all and clear-creds in between, then checking that the store is empty) was
-//! tried and is not sound with the memory scan: after tens of sequences a reused 5.9.8
-//! showed raw-key objects with a non-zero refcount while nothing was loaded and the
-//! store was empty, and once a store list node too many (17 for 8 stored objects, where
-//! the same tree on a fresh charon shows 16, as the model does). A long-lived heap
-//! keeps stale copies of freed blocks inside free chunks, which the scan (it matches
-//! block contents, it does not walk glibc's chunks) cannot tell from live ones. Every
-//! sequence still ends with `UnloadAll, ClearCreds`, compared like the other steps.
+//! One charon serves sequence after sequence. Every sequence ends with `UnloadAll,
+//! ClearCreds`, compared like the other steps, raw-key objects alive anywhere included,
+//! so a sequence that passes has left the daemon as empty as the model; before the next
+//! one the session checks it again (no raw-key object alive, no store list node, no
+//! connection in `--list-conns`) and fails the run if not. After a divergence, or when
+//! the last run left things loaded, the next sequence gets a fresh charon. The check
+//! can be trusted because the scan counts only blocks that start a glibc chunk in use
+//! ([`crate::scan`]): a long-lived heap keeps stale copies of freed objects and nodes
+//! inside free chunks, whose contents match as well as live ones. Before the scan walked
+//! the chunks, a reused 5.9.8 showed such copies as raw-key objects while nothing was
+//! loaded, and once a list node too many; [`Session::stale_max`] reports how many copies
+//! one scan rejected.
 
 use super::gen::{Sequence, Step};
 use crate::daemon::{Charon, Options, Release, Work};
@@ -32,8 +35,8 @@ pub struct State {
     pub stored_objects: usize,
     /// The store's list nodes that point to raw-key objects.
     pub list_nodes: usize,
-    /// Raw-key objects alive anywhere (store and loaded connections), as far as the
-    /// memory scan can tell. Reported, **not compared**: see [`State::compared`].
+    /// Raw-key objects alive anywhere (store and loaded connections): the scan counts
+    /// those that start a chunk in use (daemon), the census counts live ones (model).
     pub live_objects: usize,
     /// Entries `swanctl --list-certs --type pubkey` shows.
     pub listed: usize,
@@ -56,25 +59,20 @@ pub type Compared<'a> = (
     usize,
     usize,
     usize,
+    usize,
     &'a [String],
     &'a [(String, Option<String>)],
     &'a [String],
 );
 
 impl State {
-    /// The figures the differential compares: everything but `live_objects`.
-    ///
-    /// `live_objects` is excluded by name. After a few load / unload-all / clear-creds
-    /// cycles of the same tree, 5.9.8's memory shows raw-key objects with a non-zero
-    /// refcount although the store is empty and nothing is loaded (1, 2, 3, 5, 9, 9
-    /// after 6 cycles of one generated tree, where the model has 0). Whether charon
-    /// retains them or the scan misreads freed memory is not settled yet
-    /// (notes/real-daemon.md); until it is, that count cannot judge the model.
+    /// The figures the differential compares: all of them.
     pub fn compared(&self) -> Compared<'_> {
         (
             self.rejected,
             self.stored_objects,
             self.list_nodes,
+            self.live_objects,
             self.listed,
             &self.subjects,
             &self.listing,
@@ -102,8 +100,13 @@ pub struct Session<'w> {
     charon: Charon<'w>,
     /// Steps compared so far.
     pub steps: usize,
-    /// Charons started (one per sequence).
+    /// Charons started.
     pub restarts: usize,
+    /// The most stale copies one scan rejected ([`crate::scan::StoreScan::stale`]).
+    pub stale_max: usize,
+    /// Whether the last sequence ran to its end without a divergence (then the charon
+    /// is reused).
+    clean: bool,
 }
 
 impl<'w> Session<'w> {
@@ -115,6 +118,8 @@ impl<'w> Session<'w> {
             charon,
             steps: 0,
             restarts: 0,
+            stale_max: 0,
+            clean: false,
         })
     }
 
@@ -146,19 +151,45 @@ impl<'w> Session<'w> {
 
     /// Starts a fresh charon for the next sequence (see the module docs for why a
     /// daemon is not reused) and checks that its store is empty.
+    /// Readies the charon for the next sequence: the same one when the last sequence
+    /// ran to its end (`UnloadAll, ClearCreds`, compared) and the charon is empty, a
+    /// fresh one otherwise (the first sequence, after a divergence, after
+    /// [`daemon_series`]). See the module docs for why reuse is sound.
     fn reset(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.clean) {
+            let why = self.not_empty()?;
+            if why.is_empty() {
+                return Ok(());
+            }
+            bail!("a reused charon is not empty after UnloadAll, ClearCreds: {why}");
+        }
         self.restarts += 1;
         self.charon.stop(std::time::Duration::from_secs(10));
         self.charon = Charon::start(self.work, Options::default())?;
-        if !self.is_empty()? {
-            bail!("a freshly started charon is not empty");
+        let why = self.not_empty()?;
+        if !why.is_empty() {
+            bail!("a freshly started charon is not empty: {why}");
         }
         Ok(())
     }
 
-    fn is_empty(&self) -> Result<bool> {
+    /// What the charon still holds (empty: nothing): raw-key objects anywhere, store
+    /// list nodes, connections.
+    fn not_empty(&mut self) -> Result<String> {
         let scan = scan_store(self.charon.pid())?;
-        Ok(scan.stored_objects + scan.list_nodes == 0)
+        self.stale_max = self.stale_max.max(scan.stale);
+        let conns = super::listing::parse_list_conns(&self.swanctl(&["--list-conns"], None)?);
+        let mut why = Vec::new();
+        if scan.live_objects + scan.list_nodes > 0 {
+            why.push(format!(
+                "{} raw-key objects, {} list nodes",
+                scan.live_objects, scan.list_nodes
+            ));
+        }
+        if !conns.is_empty() {
+            why.push(format!("connections {conns:?}"));
+        }
+        Ok(why.join("; "))
     }
 
     fn unload_all(&self) -> Result<()> {
@@ -178,8 +209,9 @@ impl<'w> Session<'w> {
         Ok(())
     }
 
-    fn state(&self, rejected: bool) -> Result<State> {
+    fn state(&mut self, rejected: bool) -> Result<State> {
         let scan = scan_store(self.charon.pid())?;
+        self.stale_max = self.stale_max.max(scan.stale);
         let listing = super::listing::parse_listing(
             &self.swanctl(&["--list-certs", "--type", "pubkey"], None)?,
         );
@@ -384,6 +416,7 @@ pub fn run_texts(
         let daemon = session.state(daemon_rejected)?;
         let model = model_state(&model, flow, model_rejected);
         if daemon.compared() != model.compared() {
+            session.clean = false;
             return Ok(Some(Divergence {
                 step: i,
                 what: format!("{step:?}"),
@@ -392,5 +425,6 @@ pub fn run_texts(
             }));
         }
     }
+    session.clean = true;
     Ok(None)
 }

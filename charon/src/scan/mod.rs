@@ -13,9 +13,12 @@
 //! remainder would have been smaller than its 32-byte minimum (seen on 6.0.1: one
 //! object in eight, missed while only 160 was accepted). A `linked_list_t` node is a
 //! 24-byte block `{ value, previous, next }` (chunk size 32, or 48 by the same rule)
-//! whose `previous` and `next` are NULL or other node-sized blocks. Freed blocks have
-//! their first words overwritten by the allocator, so only live objects and nodes
-//! match.
+//! whose `previous` and `next` are NULL or other node-sized blocks. Only blocks that
+//! start a glibc chunk in use count (the private `chunks` module walks the heaps): a
+//! block freed into a tcache or a bin has its first words overwritten by the
+//! allocator, but a long-lived heap also keeps stale copies of freed blocks inside
+//! larger free chunks, with their old header and contents intact; [`StoreScan::stale`]
+//! counts those the scan rejected.
 //!
 //! Each stored object's subject is read too: the object's fields after the methods
 //! are `key, issuer, subject, …` (`private_pubkey_cert_t`, the same in 5.9.8 and
@@ -25,6 +28,8 @@
 //! in arrays), so the nodes that point to raw-key objects are the store's list nodes,
 //! two per stored object. The run-length of method pointers is read, not assumed, so
 //! the same scan serves both releases; [`StoreScan::methods`] reports it.
+
+mod chunks;
 
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -46,6 +51,9 @@ pub struct StoreScan {
     pub methods: usize,
     /// The subject of each stored object (one per object, in address order).
     pub subjects: Vec<RawSubject>,
+    /// Blocks that look like an object or a list node but are not the start of a chunk
+    /// in use: stale copies inside free memory, not counted.
+    pub stale: usize,
 }
 
 /// A stored object's subject as charon holds it: `identification_t`'s type and
@@ -107,6 +115,8 @@ struct Memory {
     code: Vec<(u64, u64)>,
     pubkey_code: Vec<(u64, u64)>,
     heap: Vec<(u64, Vec<u64>)>,
+    /// The index of `[heap]` in `heap`.
+    main_heap: Option<usize>,
 }
 
 fn in_any(v: u64, ranges: &[(u64, u64)]) -> bool {
@@ -132,6 +142,7 @@ fn read_memory(pid: u32, maps: &[Mapping]) -> Result<Memory> {
     let path = format!("/proc/{pid}/mem");
     let mut mem = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
     let mut heap = Vec::new();
+    let mut main_heap = None;
     for m in maps
         .iter()
         .filter(|m| m.perms.starts_with("rw") && (m.path.is_empty() || m.path == "[heap]"))
@@ -144,12 +155,16 @@ fn read_memory(pid: u32, maps: &[Mapping]) -> Result<Memory> {
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
             .collect();
+        if m.path == "[heap]" {
+            main_heap = Some(heap.len());
+        }
         heap.push((m.start, words));
     }
     Ok(Memory {
         code,
         pubkey_code,
         heap,
+        main_heap,
     })
 }
 
@@ -211,18 +226,29 @@ pub fn scan_store(pid: u32) -> Result<StoreScan> {
             }
         }
     }
+    // Only what starts a chunk in use counts: a long-lived heap keeps stale copies of
+    // freed blocks inside free chunks, whose contents match as well as live ones.
+    let (used, _) = chunks::chunks_in_use(&m)?;
+    let mut stale = objects.len();
+    objects.retain(|o| used.contains(o));
+    stale -= objects.len();
+    node_blocks.retain(|n| used.contains(n));
     let linked = |w: u64| w == 0 || node_blocks.contains(&w);
     let mut nodes = 0;
     let mut pointed = BTreeSet::new();
-    for (_, words) in &m.heap {
+    for (base, words) in &m.heap {
         for i in 1..words.len().saturating_sub(2) {
             if header_is(words[i - 1], node_sizes)
                 && objects.contains(&words[i])
                 && linked(words[i + 1])
                 && linked(words[i + 2])
             {
-                nodes += 1;
-                pointed.insert(words[i]);
+                if node_blocks.contains(&(base + 8 * i as u64)) {
+                    nodes += 1;
+                    pointed.insert(words[i]);
+                } else {
+                    stale += 1;
+                }
             }
         }
     }
@@ -237,6 +263,7 @@ pub fn scan_store(pid: u32) -> Result<StoreScan> {
         stored_objects: pointed.len(),
         methods,
         subjects,
+        stale,
     })
 }
 

@@ -1,0 +1,156 @@
+//! glibc's heap, walked chunk by chunk: which blocks start a chunk in use.
+//!
+//! The layout used (x86-64, glibc 2.36 on bookworm and 2.41 in the trixie root, both
+//! checked): a chunk is `prev_size, size | flags` followed by its user memory; the
+//! next chunk follows at `chunk + size`, and its `PREV_INUSE` bit (1) says whether this
+//! one is in use. The main arena's heap is the `[heap]` mapping, chunks from its first
+//! byte. A thread arena's heap starts at a 64 MiB boundary with a `heap_info`
+//! (48 bytes); in the arena's first heap the `malloc_state` (2,200 bytes) follows, then
+//! the first chunk, aligned so that its user memory is 16-byte aligned; the walk of that
+//! heap must end at the arena's `top` field, which checks both sizes on every scan.
+
+use super::Memory;
+use anyhow::{bail, Context, Result};
+use std::collections::HashSet;
+
+/// Walks glibc's chunks of one heap mapping (`words`, at `base`) from the chunk whose
+/// `prev_size` word is `words[first]`, adding to `used` the user address of every
+/// chunk in use (the next chunk's `PREV_INUSE` bit is set; a chunk in a tcache or
+/// fastbin keeps that bit, but its first word is then a free-list link, which no
+/// object or node check accepts). The last chunk's address (the top, or a fencepost),
+/// or `None` when the walk does not reach the mapping's end.
+pub(super) fn walk_chunks(
+    base: u64,
+    words: &[u64],
+    first: usize,
+    used: &mut HashSet<u64>,
+) -> Option<u64> {
+    let mut c = first;
+    loop {
+        let size = *words.get(c + 1)? & !7;
+        if size == 16 {
+            // A fencepost: the end of a heap that is not its arena's last.
+            return Some(base + 8 * c as u64);
+        }
+        if size < 32 || size % 16 != 0 {
+            return None;
+        }
+        let next = c + (size / 8) as usize;
+        if next + 1 >= words.len() {
+            return (next <= words.len()).then_some(base + 8 * c as u64);
+        }
+        if words[next + 1] & 1 == 1 {
+            used.insert(base + 8 * (c as u64 + 2));
+        }
+        c = next;
+    }
+}
+
+/// `sizeof(struct malloc_state)` on x86-64 (glibc 2.36 and 2.41), and the offset of
+/// its `top` field.
+const MALLOC_STATE: u64 = 2200;
+const MALLOC_STATE_TOP: u64 = 96;
+/// `sizeof(heap_info)` on x86-64 (glibc 2.36 and 2.41).
+const HEAP_INFO: u64 = 48;
+/// Thread arenas' heaps are aligned to `HEAP_MAX_SIZE` (64 MiB on x86-64).
+const HEAP_MAX: u64 = 64 << 20;
+
+/// The user addresses of every chunk in use in the heaps of `m`: the main heap (the
+/// `[heap]` mapping, chunks from its start) and the thread arenas' heaps (a `heap_info`
+/// at a 64 MiB boundary; in an arena's first heap its `malloc_state` follows, and the
+/// walk must end at that arena's `top`). Mappings that are neither (stacks, large
+/// mmapped chunks, libraries' data) are not walked: nothing of 152 bytes lives there.
+pub(super) fn chunks_in_use(m: &Memory) -> Result<(HashSet<u64>, Vec<u64>)> {
+    let mut used = HashSet::new();
+    let mut walked = Vec::new();
+    for (i, (base, words)) in m.heap.iter().enumerate() {
+        let (first, top) = if m.main_heap == Some(i) {
+            (0, None)
+        } else if base % HEAP_MAX == 0 && !words.is_empty() {
+            let arena = words[0];
+            if arena == base + HEAP_INFO {
+                let start = arena + MALLOC_STATE;
+                // The first chunk's user memory (chunk + 16) is 16-byte aligned.
+                let first = (start + 16).next_multiple_of(16) - 16;
+                let top = words.get(((arena + MALLOC_STATE_TOP - base) / 8) as usize);
+                (((first - base) / 8) as usize, top.copied())
+            } else {
+                ((HEAP_INFO / 8) as usize, None)
+            }
+        } else {
+            continue;
+        };
+        let last = walk_chunks(*base, words, first, &mut used)
+            .with_context(|| format!("glibc's chunks at {base:#x} do not walk to the end"))?;
+        if top.is_some_and(|t| t != last) {
+            bail!("the arena at {base:#x} ends at {last:#x}, its top is {top:#x?}");
+        }
+        walked.push(*base);
+    }
+    Ok((used, walked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A heap of `(size, in_use)` chunks, each `size` bytes, then a top chunk of
+    /// `top` bytes; `stale` writes an old chunk header (160 | PREV_INUSE) inside the
+    /// first free chunk, as a freed block's remains would be.
+    fn heap(chunks: &[(u64, bool)], top: u64) -> Vec<u64> {
+        let mut words = Vec::new();
+        let mut prev_in_use = true;
+        for &(size, in_use) in chunks.iter().chain(&[(top, false)]) {
+            words.push(0);
+            words.push(size | u64::from(prev_in_use));
+            words.extend(std::iter::repeat_n(0, (size / 8 - 2) as usize));
+            prev_in_use = in_use;
+        }
+        words
+    }
+
+    #[test]
+    fn only_chunks_in_use_are_counted_and_stale_copies_inside_free_ones_are_not() {
+        let base = 0x1000;
+        let mut words = heap(&[(160, true), (320, false), (48, true)], 256);
+        // A stale copy inside the free chunk: an old header, old contents.
+        words[20 + 7] = 160 | 1;
+        let mut used = HashSet::new();
+        let last = walk_chunks(base, &words, 0, &mut used).expect("the walk ends at the top");
+        let mut used: Vec<u64> = used.into_iter().collect();
+        used.sort();
+        assert_eq!(used, vec![base + 16, base + 160 + 320 + 16]);
+        assert_eq!(last, base + 160 + 320 + 48, "the top chunk");
+    }
+
+    #[test]
+    fn a_walk_from_a_wrong_start_fails() {
+        let words = heap(&[(160, true), (32, true)], 64);
+        // Word 2 is the first chunk's user memory (0): no chunk has size 0.
+        assert_eq!(walk_chunks(0, &words, 2, &mut HashSet::new()), None);
+    }
+
+    #[test]
+    fn an_arena_whose_walk_does_not_end_at_its_top_is_an_error() {
+        let base = HEAP_MAX;
+        let first = (base + HEAP_INFO + MALLOC_STATE + 16).next_multiple_of(16) - 16;
+        let pad = ((first - base) / 8) as usize;
+        let mut words = vec![0; pad];
+        words.extend(heap(&[(160, true)], 64));
+        words[0] = base + HEAP_INFO;
+        let top_field = ((base + HEAP_INFO + MALLOC_STATE_TOP - base) / 8) as usize;
+        let memory = |words: Vec<u64>| Memory {
+            code: vec![],
+            pubkey_code: vec![],
+            heap: vec![(base, words)],
+            main_heap: None,
+        };
+        words[top_field] = first + 160;
+        let (used, walked) = chunks_in_use(&memory(words.clone())).expect("a valid arena");
+        assert_eq!(walked, vec![base]);
+        assert!(used.contains(&(first + 16)));
+        words[top_field] = first;
+        let err = chunks_in_use(&memory(words)).expect_err("a wrong top");
+        assert!(err.to_string().contains("its top is"), "{err}");
+    }
+}
