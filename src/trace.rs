@@ -14,10 +14,17 @@
 //!
 //! Serial numbers (`cert#2`, `id#5`) come from the same thread-local and restart at
 //! every [`start`], so the same interleaving always gets the same labels.
+//!
+//! Two more things are attached to a thread's latest step, by the facade itself:
+//! * every tracked access (`UnsafeCell::with` / `with_mut`) with its call site
+//!   ([`access`]), the location loom's causality reports name, so a report maps to the
+//!   steps that made its two accesses;
+//! * every lock acquire and release, spawn and join ([`sync`]), with its place in the
+//!   interleaving, from which the report layer computes happens-before.
 
 use std::cell::RefCell;
 use std::panic::Location;
-pub use swan_credstore_vocab::{AtomicOrdering, Lock, Mode, StepKind};
+pub use swan_credstore_vocab::{AtomicOrdering, Lock, Mode, StepKind, SyncKind};
 
 /// One model step of a timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +43,35 @@ pub struct Step {
     pub detail: String,
     /// Where in the model's source the step was recorded.
     pub at: &'static Location<'static>,
+    /// The tracked accesses the step stands for: each facade `UnsafeCell` access the
+    /// thread made after this step and before its next one ([`access`]). A checker's
+    /// report names accesses by these locations, so a report maps to its steps exactly.
+    pub accesses: Vec<Access>,
+    /// The synchronisation the thread did after this step and before its next one
+    /// ([`sync`]): what a happens-before explanation is computed from.
+    pub syncs: Vec<SyncEvent>,
+}
+
+/// A synchronisation event of a model thread, recorded by the facade.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncEvent {
+    /// Steps recorded (by any thread) before it: it happened between step `after` and
+    /// step `after + 1` of the interleaving.
+    pub after: usize,
+    /// Its place among all the recording's events (from 1): events between the same
+    /// two steps keep their order.
+    pub order: usize,
+    /// What happened.
+    pub kind: SyncKind,
+}
+
+/// One tracked access of a facade `UnsafeCell`: where it was made, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// The call of `with` / `with_mut` (what loom's report names).
+    pub at: &'static Location<'static>,
+    /// `with_mut` (a write) or `with` (a read).
+    pub write: bool,
 }
 
 /// A step's text: its detail, and optionally the object it acted on. A `String` is a
@@ -75,6 +111,17 @@ struct Recorder {
     active: bool,
     steps: Vec<Step>,
     serial: u64,
+    /// Lock addresses in order of first use: a lock's instance number is its index + 1.
+    locks: Vec<usize>,
+    /// Synchronisation events recorded so far.
+    events: usize,
+}
+
+impl Recorder {
+    /// The current model thread's latest step.
+    fn latest(&mut self, thread: &str) -> Option<&mut Step> {
+        self.steps.iter_mut().rev().find(|s| s.thread == thread)
+    }
 }
 
 thread_local! {
@@ -143,7 +190,89 @@ pub fn step<D: Into<Detail>>(kind: StepKind, op: &'static str, detail: impl FnOn
             object,
             detail: text,
             at,
+            accesses: Vec::new(),
+            syncs: Vec::new(),
         });
+    });
+}
+
+/// Attaches a tracked access made at `at` to the current model thread's latest step
+/// (the step that announced it). The facade's `UnsafeCell::with` / `with_mut` call it
+/// on every backend; it uses no facade primitive, so, like [`step`], the checkers do
+/// not see it. Ignored when no recording is active, while unwinding, and before the
+/// thread's first step.
+pub fn access(at: &'static Location<'static>, write: bool) {
+    if !is_active() || std::thread::panicking() {
+        return;
+    }
+    let thread = crate::sync::thread::current_name();
+    RECORDER.with(|r| {
+        if let Some(s) = r.borrow_mut().latest(&thread) {
+            s.accesses.push(Access { at, write });
+        }
+    });
+}
+
+/// What [`sync`] records: a lock event (the lock's address and the mode), a spawn or
+/// a join.
+pub enum SyncOp {
+    /// A lock at this address was acquired.
+    Acquire(usize, Mode),
+    /// A lock at this address is released.
+    Release(usize, Mode),
+    /// A thread of this name is spawned.
+    Spawn(String),
+    /// A thread of this name was joined.
+    Join(String),
+}
+
+/// Attaches a synchronisation event to the current model thread's latest step, with
+/// its position in the interleaving. The facade's lock helpers, `spawn_named` and
+/// `join` call it; like [`step`], it uses no facade primitive. Ignored when no
+/// recording is active, while unwinding, and before the thread's first step.
+pub fn sync(event: SyncOp) {
+    if !is_active() || std::thread::panicking() {
+        return;
+    }
+    let thread = crate::sync::thread::current_name();
+    RECORDER.with(|r| {
+        let mut r = r.borrow_mut();
+        let mut instance = |addr: usize| match r.locks.iter().position(|&a| a == addr) {
+            Some(i) => i + 1,
+            None => {
+                r.locks.push(addr);
+                r.locks.len()
+            }
+        };
+        let kind = match event {
+            SyncOp::Acquire(addr, mode) => SyncKind::Acquire {
+                lock: None,
+                instance: instance(addr),
+                mode,
+            },
+            SyncOp::Release(addr, mode) => SyncKind::Release {
+                instance: instance(addr),
+                mode,
+            },
+            SyncOp::Spawn(thread) => SyncKind::Spawn { thread },
+            SyncOp::Join(thread) => SyncKind::Join { thread },
+        };
+        let after = r.steps.len();
+        r.events += 1;
+        let order = r.events;
+        if let Some(s) = r.latest(&thread) {
+            let kind = match (kind, s.kind) {
+                (SyncKind::Acquire { instance, mode, .. }, StepKind::Acquire { lock, .. }) => {
+                    SyncKind::Acquire {
+                        lock: Some(lock),
+                        instance,
+                        mode,
+                    }
+                }
+                (kind, _) => kind,
+            };
+            s.syncs.push(SyncEvent { after, order, kind });
+        }
     });
 }
 

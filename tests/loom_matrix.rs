@@ -12,7 +12,7 @@ use swan_credstore_models::loom_check::{check, LoomOptions};
 use swan_credstore_models::record::StepRecord;
 use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, StepKind, Variant};
 #[cfg(not(crossbeam_loom))]
-use swan_credstore_models::report::{marks, text};
+use swan_credstore_models::report::{hb, marks, mermaid, text};
 
 /// The loom rows this build runs (plain loom: every variant but epoch; crossbeam_loom:
 /// the epoch rows).
@@ -188,6 +188,81 @@ fn racy_cells_are_caught_as_causality_violations_on_the_subject() {
     }
 }
 
+/// The marked pair of every loom race is loom's own pair: each of the two accesses
+/// loom's report names (thread and source location) maps to exactly one marked step,
+/// of that thread, that recorded an access of that sort at that location; and a
+/// location loom did not name maps to no step.
+#[test]
+#[cfg(not(crossbeam_loom))]
+fn every_loom_race_marks_the_two_accesses_loom_names() {
+    let races: Vec<&Record> = records()
+        .iter()
+        .filter(|r| r.outcome == Outcome::Race)
+        .collect();
+    assert!(races.len() >= 6, "the racy rows: {}", races.len());
+    for r in races {
+        let steps = r.steps();
+        let names = marks::thread_names(steps);
+        let accesses = marks::loom_accesses(r.message.as_deref().unwrap_or(""));
+        assert_eq!(
+            accesses.len(),
+            2,
+            "{}: loom names two accesses",
+            describe(r)
+        );
+        assert!(
+            accesses.iter().any(|a| a.write),
+            "{}: one is a write",
+            describe(r)
+        );
+        let mut expected: Vec<usize> = accesses
+            .iter()
+            .map(|a| {
+                let seq = marks::step_of(steps, &names, a)
+                    .unwrap_or_else(|| panic!("{}: no step made {a:?}", describe(r)));
+                let s = steps.iter().find(|s| s.seq == seq).unwrap();
+                assert_eq!(s.thread, names[a.thread], "{}", describe(r));
+                assert!(
+                    if a.write {
+                        s.kind.is_write()
+                    } else {
+                        s.kind.is_read()
+                    },
+                    "{}: step {seq} ({:?}) does not match {a:?}",
+                    describe(r),
+                    s.kind
+                );
+                seq
+            })
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(marks::flagged(r), expected, "{}: the >> marks", describe(r));
+        // The happens-before the recorded events give agrees with loom: the pair is
+        // unordered, and the timeline and the diagram say so.
+        let (x, y) = (expected[0], expected[1]);
+        let order = hb::HappensBefore::of(steps);
+        assert!(
+            !order.ordered(x, y),
+            "{}: loom found {x} and {y} unordered; the recorded events order them",
+            describe(r)
+        );
+        let nothing = format!("nothing orders {x} before {y}");
+        assert!(text::timeline(r).contains(&nothing), "{}", describe(r));
+        let diagram = mermaid::mermaid(r);
+        assert!(diagram.contains(&nothing), "{}: {diagram}", describe(r));
+        assert!(
+            diagram.contains("-->>"),
+            "{}: no edge between lanes",
+            describe(r)
+        );
+        let elsewhere = marks::LoomAccess {
+            at: "src/nowhere.rs:1:1".to_string(),
+            ..accesses[0].clone()
+        };
+        assert_eq!(marks::step_of(steps, &names, &elsewhere), None);
+    }
+}
+
 /// The negative control for `concurrent_reloads`: cells that do not race still leave
 /// duplicates under the pre-fix flow, reported as duplicates (not as a crash), and the
 /// rest of the interleavings are still searched for a race.
@@ -262,4 +337,19 @@ fn results_md_is_current() {
         "results.md is stale (run `cargo xtask report`):\n{}",
         missing.join("\n")
     );
+}
+
+/// The worked counterexample of README.md and notes/reading-loom.md is the one the
+/// checker computes now.
+#[test]
+#[cfg(not(crossbeam_loom))]
+fn worked_counterexample_is_current() {
+    use swan_credstore_models::report::{self, blocks};
+    let now = report::readme_example(records()).expect("the example row runs here");
+    for file in ["README.md", "notes/reading-loom.md"] {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("the file exists");
+        let committed = blocks::content(&text, report::README_BLOCK).expect("the block");
+        assert_eq!(committed, now, "{file} is stale (run `cargo xtask report`)");
+    }
 }

@@ -3,7 +3,9 @@
 //! [`crate::run`]'s business.
 
 use serde::{Deserialize, Serialize};
-pub use swan_credstore::vocab::{Checker, Flow, Outcome, Scenario, StepKind, Variant};
+pub use swan_credstore::vocab::{
+    Checker, Flow, Lock, Mode, Outcome, Scenario, StepKind, SyncKind, Variant,
+};
 
 /// The bounds of a checker run: without them "verified" means nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,6 +49,45 @@ pub struct StepRecord {
     /// Where the model recorded it (`src/subject/in_place.rs:85:9`), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// The tracked accesses the step stands for, where a checker's report can name
+    /// them (loom's causality reports do).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accesses: Vec<AccessRecord>,
+    /// The synchronisation the thread did after this step and before its next one
+    /// (what [`crate::report::hb`] computes happens-before from).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syncs: Vec<SyncRecord>,
+}
+
+/// A synchronisation event ([`swan_credstore::trace::SyncEvent`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRecord {
+    /// It happened between step `after` and step `after + 1`.
+    pub after: usize,
+    /// Its place among the recording's events.
+    pub order: usize,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: SyncKind,
+}
+
+impl From<&swan_credstore::trace::SyncEvent> for SyncRecord {
+    fn from(e: &swan_credstore::trace::SyncEvent) -> Self {
+        SyncRecord {
+            after: e.after,
+            order: e.order,
+            kind: e.kind.clone(),
+        }
+    }
+}
+
+/// A tracked access of a step ([`swan_credstore::trace::Access`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    /// Where (`src/subject/in_place.rs:94:22`), as loom prints it.
+    pub at: String,
+    /// A write (`with_mut`) or a read (`with`).
+    pub write: bool,
 }
 
 impl From<swan_credstore::trace::Step> for StepRecord {
@@ -59,6 +100,15 @@ impl From<swan_credstore::trace::Step> for StepRecord {
             object: s.object,
             detail: s.detail,
             at: Some(s.at.to_string()),
+            accesses: s
+                .accesses
+                .iter()
+                .map(|a| AccessRecord {
+                    at: a.at.to_string(),
+                    write: a.write,
+                })
+                .collect(),
+            syncs: s.syncs.iter().map(SyncRecord::from).collect(),
         }
     }
 }

@@ -37,6 +37,8 @@ use loom_backend as backend;
 pub use backend::{Arc, AtomicPtr, AtomicUsize, Mutex, RwLock, UnsafeCell};
 pub use std::sync::atomic::Ordering;
 
+use crate::trace::{self, Mode};
+
 /// Threads of the backend, spawned with a name so that timelines can say who did what.
 pub mod thread {
     use super::backend::threads;
@@ -50,6 +52,7 @@ pub mod thread {
         T: Send + 'static,
     {
         crate::trace::step(crate::trace::StepKind::Spawn, "spawn", || name.to_string());
+        crate::trace::sync(crate::trace::SyncOp::Spawn(name.to_string()));
         threads::Builder::new()
             .name(name.to_string())
             .spawn(f)
@@ -65,28 +68,69 @@ pub mod thread {
     /// Joins a model thread, re-raising its panic with the original payload (so a
     /// checker sees the thread's own failure message).
     pub fn join<T>(handle: JoinHandle<T>) -> T {
-        handle
+        let name = handle.thread().name().unwrap_or("main").to_string();
+        let out = handle
             .join()
-            .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+        crate::trace::sync(crate::trace::SyncOp::Join(name));
+        out
     }
 }
 
 /// Name of the backend this build uses: `"std"`, `"loom"` or `"shuttle"`.
 pub const BACKEND: &str = backend::NAME;
 
-/// Locks `lock` for reading. The model never panics while holding a lock except to
+/// A held lock of the model: derefs to the guarded data, and records its release
+/// (a [`crate::trace::SyncKind::Release`]) when dropped, right before the unlock.
+pub struct Held<G> {
+    guard: G,
+    addr: usize,
+    mode: Mode,
+}
+
+impl<G: std::ops::Deref> std::ops::Deref for Held<G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        &self.guard
+    }
+}
+
+impl<G: std::ops::DerefMut> std::ops::DerefMut for Held<G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        &mut self.guard
+    }
+}
+
+impl<G> Drop for Held<G> {
+    fn drop(&mut self) {
+        trace::sync(trace::SyncOp::Release(self.addr, self.mode));
+    }
+}
+
+fn held<G, L>(guard: G, lock: &L, mode: Mode) -> Held<G> {
+    let addr = lock as *const L as usize;
+    trace::sync(trace::SyncOp::Acquire(addr, mode));
+    Held { guard, addr, mode }
+}
+
+/// Locks `lock` for reading, recording the acquire and (on drop) the release
+/// ([`crate::trace::sync`]). The model never panics while holding a lock except to
 /// report a checker failure, after which the lock is never used again, so poisoning is
 /// treated as a bug in the model itself.
-pub fn read<T>(lock: &RwLock<T>) -> impl std::ops::Deref<Target = T> + '_ {
-    lock.read().expect("model lock poisoned")
+pub fn read<T>(lock: &RwLock<T>) -> Held<impl std::ops::Deref<Target = T> + '_> {
+    held(lock.read().expect("model lock poisoned"), lock, Mode::Read)
 }
 
-/// Locks `lock` for writing. See [`read`] for why poisoning is a model bug.
-pub fn write<T>(lock: &RwLock<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
-    lock.write().expect("model lock poisoned")
+/// Locks `lock` for writing (see [`read`]).
+pub fn write<T>(lock: &RwLock<T>) -> Held<impl std::ops::DerefMut<Target = T> + '_> {
+    held(
+        lock.write().expect("model lock poisoned"),
+        lock,
+        Mode::Write,
+    )
 }
 
-/// Locks a mutex. See [`read`] for why poisoning is a model bug.
-pub fn lock<T>(m: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
-    m.lock().expect("model lock poisoned")
+/// Locks a mutex (see [`read`]).
+pub fn lock<T>(m: &Mutex<T>) -> Held<impl std::ops::DerefMut<Target = T> + '_> {
+    held(m.lock().expect("model lock poisoned"), m, Mode::Write)
 }

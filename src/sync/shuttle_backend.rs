@@ -35,17 +35,21 @@ impl<T> UnsafeCell<T> {
         UnsafeCell(std::cell::UnsafeCell::new(data))
     }
 
-    /// Gives `f` a shared pointer to the contents (a *read* access), after a
-    /// scheduling point.
+    /// Gives `f` a shared pointer to the contents (a *read* access, recorded with its
+    /// location: [`crate::trace::access`]), after a scheduling point.
+    #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         switch();
+        crate::trace::access(std::panic::Location::caller(), false);
         f(self.0.get())
     }
 
-    /// Gives `f` a mutable pointer to the contents (a *write* access), after a
-    /// scheduling point.
+    /// Gives `f` a mutable pointer to the contents (a *write* access, recorded with
+    /// its location), after a scheduling point.
+    #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         switch();
+        crate::trace::access(std::panic::Location::caller(), true);
         f(self.0.get())
     }
 }

@@ -19,13 +19,19 @@ impl<T> UnsafeCell<T> {
         UnsafeCell(std::cell::UnsafeCell::new(data))
     }
 
-    /// Gives `f` a shared pointer to the contents (a *read* access).
+    /// Gives `f` a shared pointer to the contents (a *read* access, recorded with its
+    /// location: [`crate::trace::access`]).
+    #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        crate::trace::access(std::panic::Location::caller(), false);
         f(self.0.get())
     }
 
-    /// Gives `f` a mutable pointer to the contents (a *write* access).
+    /// Gives `f` a mutable pointer to the contents (a *write* access, recorded with
+    /// its location).
+    #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        crate::trace::access(std::panic::Location::caller(), true);
         f(self.0.get())
     }
 }

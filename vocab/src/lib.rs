@@ -317,6 +317,41 @@ impl StepKind {
     }
 }
 
+/// What a synchronisation event of a model thread did (recorded by the facade,
+/// `swan_credstore::trace::sync`): what happens-before is computed from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "sync")]
+pub enum SyncKind {
+    /// A lock was acquired (recorded once the thread holds it).
+    Acquire {
+        /// Which lock of the model, when the step the event follows says so (an
+        /// [`StepKind::Acquire`] step recorded right before taking it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lock: Option<Lock>,
+        /// Which lock instance, numbered from 1 by first use in the recording.
+        instance: usize,
+        /// Shared or exclusive.
+        mode: Mode,
+    },
+    /// A lock is released (recorded right before the unlock).
+    Release {
+        /// Which lock instance.
+        instance: usize,
+        /// How it was held.
+        mode: Mode,
+    },
+    /// The thread spawned another (recorded right before the spawn).
+    Spawn {
+        /// The spawned thread's name.
+        thread: String,
+    },
+    /// The thread joined another (recorded once it ended).
+    Join {
+        /// The joined thread's name.
+        thread: String,
+    },
+}
+
 /// The locks of the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

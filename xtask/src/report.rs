@@ -57,6 +57,7 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("report: wrote {}", path.display());
     update_designs(&records)?;
+    update_readme(&records)?;
     Ok(records.iter().all(Record::as_expected))
 }
 
@@ -335,6 +336,21 @@ fn designs_block(records: &[Record], perf: &str) -> String {
         );
     }
     out
+}
+
+/// The worked counterexample of README.md and notes/reading-loom.md: the timeline of
+/// [`report::README_EXAMPLE`] as the checker prints it now.
+fn update_readme(records: &[Record]) -> Result<()> {
+    let block =
+        report::readme_example(records).context("the README's example row is not in the matrix")?;
+    for path in [
+        root().join("README.md"),
+        root().join("notes/reading-loom.md"),
+    ] {
+        crate::notes::rewrite_blocks(&path, &[(report::README_BLOCK, block.clone())])?;
+        eprintln!("report: updated {}", path.display());
+    }
+    Ok(())
 }
 
 fn update_designs(records: &[Record]) -> Result<()> {

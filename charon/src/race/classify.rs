@@ -88,6 +88,8 @@ fn first_relevant(sym: &Symbols, r: &Report, free_side: usize, read_side: usize,
             object: None,
             detail,
             at: None,
+            accesses: Vec::new(),
+            syncs: Vec::new(),
         });
     }
     f.address = block;

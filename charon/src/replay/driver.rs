@@ -56,6 +56,8 @@ impl Steps {
             object: None,
             detail,
             at: None,
+            accesses: Vec::new(),
+            syncs: Vec::new(),
         });
     }
 }

@@ -3,10 +3,21 @@
 
 use crate::record::{Checker, Outcome, Record, StepKind, StepRecord};
 
-/// The accesses loom's causality-violation report names: `(is_write, thread index)` for
-/// each `read: thread #N` / `write: thread #N` line (loom's `thread #0` is the model's
-/// main thread, `thread #N` its N-th spawned thread).
-pub fn loom_accesses(message: &str) -> Vec<(bool, usize)> {
+/// One access a loom causality-violation report names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoomAccess {
+    /// `write:` (a write) or `read:`.
+    pub write: bool,
+    /// loom's thread index (`thread #0` is the model's main thread, `thread #N` its
+    /// N-th spawned thread).
+    pub thread: usize,
+    /// Where the access was made (`src/subject/in_place.rs:94:22`).
+    pub at: String,
+}
+
+/// The accesses loom's causality-violation report names, one per `read: thread #N @ …`
+/// / `write: thread #N @ …` line (with or without the thread's name after the number).
+pub fn loom_accesses(message: &str) -> Vec<LoomAccess> {
     message
         .lines()
         .filter_map(|l| {
@@ -19,29 +30,38 @@ pub fn loom_accesses(message: &str) -> Vec<(bool, usize)> {
                 return None;
             };
             let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            n.parse().ok().map(|n| (write, n))
+            let at = rest.split_once("@ ")?.1.trim().to_string();
+            Some(LoomAccess {
+                write,
+                thread: n.parse().ok()?,
+                at,
+            })
         })
         .collect()
 }
 
-fn last_of(
-    steps: &[StepRecord],
-    thread: &str,
-    before: usize,
-    f: impl Fn(StepKind) -> bool,
-) -> Option<usize> {
+/// The step that made the access `a`: the latest step of its thread with a tracked
+/// access of the same sort at loom's location (loom names the thread's latest access
+/// of the cell there). `None` when no step recorded it.
+pub fn step_of(steps: &[StepRecord], names: &[String], a: &LoomAccess) -> Option<usize> {
+    let name = names.get(a.thread)?;
     steps
         .iter()
         .rev()
-        .find(|s| s.seq < before && s.thread == thread && f(s.kind))
+        .find(|s| {
+            &s.thread == name
+                && s.accesses
+                    .iter()
+                    .any(|x| x.write == a.write && x.at == a.at)
+        })
         .map(|s| s.seq)
 }
 
 /// The steps a reviewer should look at:
-/// * a loom causality violation: for each access loom names, the last step of that
-///   thread of the same sort (a write or free for `write:`, a load or read for `read:`);
-/// * the use-after-free oracle: the free of the object read, the reader's last read
-///   before it, and the oracle's step;
+/// * a loom causality violation: the two steps that made the accesses loom names
+///   ([`step_of`]: the thread and the source location of each);
+/// * the use-after-free oracle: the free of the object the oracle caught, and the
+///   reader's read of that object;
 /// * duplicates: where each object entered the store, and where a reload's config was
 ///   dropped for an equal stored one;
 /// * a forced real-daemon run: the free and the reader's load and read of the freed
@@ -51,7 +71,6 @@ pub fn flagged(r: &Record) -> Vec<usize> {
     let steps = r.steps();
     let names = thread_names(steps);
     let msg = r.message.as_deref().unwrap_or("");
-    let end = steps.len() + 1;
     let mut out: Vec<usize> = Vec::new();
     let kinds = |f: &dyn Fn(StepKind) -> bool| -> Vec<usize> {
         steps.iter().filter(|s| f(s.kind)).map(|s| s.seq).collect()
@@ -63,15 +82,8 @@ pub fn flagged(r: &Record) -> Vec<usize> {
         }
         _ => {}
     }
-    for (write, n) in loom_accesses(msg) {
-        if let Some(name) = names.get(n) {
-            let pick = if write {
-                last_of(steps, name, end, StepKind::is_write)
-            } else {
-                last_of(steps, name, end, StepKind::is_read)
-            };
-            out.extend(pick);
-        }
+    for a in loom_accesses(msg) {
+        out.extend(step_of(steps, &names, &a));
     }
     if let Some(uaf) = steps.iter().find(|s| s.kind == StepKind::UseAfterFree) {
         out.extend(
@@ -80,8 +92,18 @@ pub fn flagged(r: &Record) -> Vec<usize> {
                 .find(|s| s.seq < uaf.seq && s.kind == StepKind::Free && s.object == uaf.object)
                 .map(|s| s.seq),
         );
-        out.extend(last_of(steps, &uaf.thread, uaf.seq, StepKind::is_read));
-        out.push(uaf.seq);
+        out.extend(
+            steps
+                .iter()
+                .rev()
+                .find(|s| {
+                    s.seq < uaf.seq
+                        && s.thread == uaf.thread
+                        && s.kind == StepKind::Read
+                        && s.object == uaf.object
+                })
+                .map(|s| s.seq),
+        );
     }
     if r.outcome == Outcome::Duplicates {
         out.extend(kinds(&|k| {
@@ -94,6 +116,20 @@ pub fn flagged(r: &Record) -> Vec<usize> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The racing pair of a race row: its two flagged steps, when the checker named two
+/// (loom's two accesses, or the oracle's free and read) on two threads.
+pub fn racing_pair(r: &Record) -> Option<(usize, usize)> {
+    if r.outcome != Outcome::Race {
+        return None;
+    }
+    let f = flagged(r);
+    let thread = |n: usize| r.steps().iter().find(|s| s.seq == n).map(|s| &s.thread);
+    match f[..] {
+        [a, b] if thread(a) != thread(b) => Some((a, b)),
+        _ => None,
+    }
 }
 
 /// The label a flagged step gets in a diagram, by its kind.

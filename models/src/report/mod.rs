@@ -11,18 +11,42 @@
 //! The report layer, one module per form:
 //! * [`text`] — the matrix and timelines as plain text;
 //! * [`marks`] — which steps matter and what a row means (by step kind);
+//! * [`hb`] — happens-before from the recorded synchronisation, and the racing pair
+//!   explained with it;
 //! * [`mermaid`] — counterexamples as sequence diagrams;
 //! * [`side_by_side`] — the model's counterexample beside a forced real run;
 //! * [`blocks`] — generated blocks spliced into hand-written Markdown.
 
 pub mod blocks;
+pub mod hb;
 pub mod marks;
 pub mod mermaid;
 pub mod side_by_side;
 pub mod text;
 
-use crate::record::{Outcome, Record};
+use crate::record::{Checker, Flow, Outcome, Record, Scenario, Variant};
 use std::fmt::Write;
+
+/// The generated block of README.md that shows one counterexample as `verify` prints it.
+pub const README_BLOCK: &str = "readme-counterexample";
+
+/// The row README.md shows: the strongSwan design racing the IKE lookup, under loom.
+pub const README_EXAMPLE: (Scenario, Variant, Flow, Checker) = (
+    Scenario::ReloadVsLookup,
+    Variant::InPlace,
+    Flow::PreFix,
+    Checker::Loom,
+);
+
+/// The content of README.md's counterexample block, from the row [`README_EXAMPLE`]
+/// of `records` (`None` when it is not there).
+pub fn readme_example(records: &[Record]) -> Option<String> {
+    let (scenario, variant, flow, checker) = README_EXAMPLE;
+    let r = records.iter().find(|r| {
+        r.scenario == scenario && r.variant == variant && r.flow == flow && r.checker == checker
+    })?;
+    Some(format!("```text\n{}```\n", text::timeline(r)))
+}
 
 /// Marks the start of the timings section, which the currency tests ignore.
 pub const TIMINGS_HEADING: &str = "## Timings (not compared by the tests)";

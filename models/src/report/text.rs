@@ -181,5 +181,11 @@ pub fn timeline(r: &Record) -> String {
             s.seq, s.thread, s.op, s.detail
         );
     }
+    if let Some(pair) = super::marks::racing_pair(r) {
+        let hb = super::hb::HappensBefore::of(steps);
+        for line in super::hb::explain(steps, &hb, pair).lines() {
+            let _ = writeln!(out, "   {line}");
+        }
+    }
     out
 }
