@@ -7,7 +7,8 @@
 
 use std::sync::OnceLock;
 use swan_credstore_models::expect::{self, Case};
-use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Variant};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, StepKind, Variant};
+use swan_credstore_models::report::{marks, text};
 use swan_credstore_models::shuttle_check::{check, replay, ShuttleOptions};
 use swan_credstore_models::storm::StormSize;
 
@@ -75,6 +76,39 @@ fn racy_designs_are_caught_by_pct_and_random_through_the_oracle() {
         assert!(
             r.schedule.as_deref().is_some_and(|s| !s.is_empty()),
             "no schedule"
+        );
+        // The marked pair is the oracle's: the free of the identity it caught, and the
+        // reader's read of that identity, on two threads; the timeline explains it.
+        let uaf = steps
+            .iter()
+            .find(|s| s.kind == StepKind::UseAfterFree)
+            .unwrap();
+        let (a, b) = marks::racing_pair(r).unwrap_or_else(|| panic!("{}", describe(r)));
+        let step = |n: usize| steps.iter().find(|s| s.seq == n).unwrap();
+        let (free, read) = if step(a).kind == StepKind::Free {
+            (step(a), step(b))
+        } else {
+            (step(b), step(a))
+        };
+        assert_eq!(free.kind, StepKind::Free, "{}", describe(r));
+        assert_eq!(read.kind, StepKind::Read, "{}", describe(r));
+        assert_eq!(
+            free.object,
+            uaf.object,
+            "{}: the freed identity",
+            describe(r)
+        );
+        assert_eq!(
+            read.object,
+            uaf.object,
+            "{}: the identity read",
+            describe(r)
+        );
+        assert_eq!(read.thread, uaf.thread, "{}: the reader", describe(r));
+        assert!(
+            text::timeline(r).contains("Happens-before"),
+            "{}: no explanation",
+            describe(r)
         );
     }
     let caught: Vec<(Variant, Checker)> = records()

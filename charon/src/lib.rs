@@ -18,6 +18,8 @@
 //! * [`race`] — the race run: one reloading client, two listing clients, under
 //!   helgrind, concluded as matrix records (checker `real_helgrind`).
 //! * [`process`] — every spawn, signal, bounded wait and temporary folder of the crate.
+//! * [`render`] — mermaid-cli on Debian's Chromium, for the report's rendering check
+//!   (provisioned like the daemons: apt-get and npm, root).
 //!
 //! Errors are [`anyhow::Error`]s that name what was being done (commands, files,
 //! PIDs); show them with `{:#}` for the whole chain.
@@ -33,6 +35,7 @@ pub mod inspect;
 pub mod process;
 pub mod provision;
 pub mod race;
+pub mod render;
 pub mod replay;
 pub mod scan;
 pub mod vici;

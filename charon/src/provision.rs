@@ -90,11 +90,17 @@ fn install_host() -> Result<String> {
     if !is_root() {
         bail!("the real daemons need root (apt-get, debootstrap, unshare, chroot, /proc/PID/mem)");
     }
-    let missing: Vec<&str> = HOST_PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| !installed(p))
-        .collect();
+    apt_install(HOST_PACKAGES)?;
+    run_ok(Command::new("dpkg-query").args(VERSIONS))
+}
+
+/// Installs those of `packages` that are missing on the host with apt-get (root; package
+/// scripts kept from starting services); an error with apt's output if that fails.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
+    if !is_root() {
+        bail!("installing {packages:?} needs root (apt-get)");
+    }
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if !missing.is_empty() {
         let policy = Path::new("/usr/sbin/policy-rc.d");
         let created = !policy.exists();
@@ -119,7 +125,7 @@ fn install_host() -> Result<String> {
             );
         }
     }
-    run_ok(Command::new("dpkg-query").args(VERSIONS))
+    Ok(())
 }
 
 /// The Debian mirror the host's apt sources use (deb822 `URIs:` or one-line `deb`
