@@ -7,7 +7,11 @@
 //! byte. A thread arena's heap starts at a 64 MiB boundary with a `heap_info`
 //! (48 bytes); in the arena's first heap the `malloc_state` (2,200 bytes) follows, then
 //! the first chunk, aligned so that its user memory is 16-byte aligned; the walk of that
-//! heap must end at the arena's `top` field, which checks both sizes on every scan.
+//! heap must end at the arena's `top` field, which checks both sizes on every scan. A
+//! later heap of an arena points to that arena; other 64 MiB-aligned mappings (thread
+//! stacks can be) are not walked. A
+//! heap is `heap_info.size` bytes long, which can be less than its readable mapping:
+//! after a trim glibc gives the tail back with `madvise` and leaves it mapped.
 
 use super::Memory;
 use anyhow::{bail, Context, Result};
@@ -63,10 +67,26 @@ const HEAP_MAX: u64 = 64 << 20;
 pub(super) fn chunks_in_use(m: &Memory) -> Result<(HashSet<u64>, Vec<u64>)> {
     let mut used = HashSet::new();
     let mut walked = Vec::new();
+    // The arenas: a first heap's `heap_info.ar_ptr` points right after it. A later heap
+    // of an arena points to one of these; any other 64 MiB-aligned mapping (a thread
+    // stack can be one) is no heap.
+    let arenas: HashSet<u64> = m
+        .heap
+        .iter()
+        .filter(|(base, words)| base % HEAP_MAX == 0 && words.first() == Some(&(base + HEAP_INFO)))
+        .map(|(base, _)| base + HEAP_INFO)
+        .collect();
     for (i, (base, words)) in m.heap.iter().enumerate() {
+        let mut words = &words[..];
         let (first, top) = if m.main_heap == Some(i) {
             (0, None)
-        } else if base % HEAP_MAX == 0 && !words.is_empty() {
+        } else if base % HEAP_MAX == 0 && words.len() > 2 && arenas.contains(&words[0]) {
+            // The heap is `heap_info.size` bytes: after a trim glibc keeps the rest of
+            // the mapping readable (`madvise(MADV_DONTNEED)`), zeros, outside the heap.
+            let size = (words[2] / 8) as usize;
+            if (HEAP_INFO as usize / 8..=words.len()).contains(&size) {
+                words = &words[..size];
+            }
             let arena = words[0];
             if arena == base + HEAP_INFO {
                 let start = arena + MALLOC_STATE;
@@ -80,8 +100,24 @@ pub(super) fn chunks_in_use(m: &Memory) -> Result<(HashSet<u64>, Vec<u64>)> {
         } else {
             continue;
         };
-        let last = walk_chunks(*base, words, first, &mut used)
-            .with_context(|| format!("glibc's chunks at {base:#x} do not walk to the end"))?;
+        let last = walk_chunks(*base, words, first, &mut used).with_context(|| {
+            let mut c = first;
+            let mut trail = Vec::new();
+            while let Some(&w) = words.get(c + 1) {
+                let size = (w & !7) as usize;
+                trail.push(format!("+{:#x}:{w:#x}", c * 8));
+                if size < 32 || size % 16 != 0 {
+                    break;
+                }
+                c += size / 8;
+            }
+            let tail: Vec<_> = trail.iter().rev().take(4).rev().collect();
+            format!(
+                "glibc's chunks at {base:#x} ({:#x} bytes read, heap_info.size {:#x}) do not walk to the end: {tail:?}",
+                words.len() * 8,
+                words.get(2).copied().unwrap_or(0)
+            )
+        })?;
         if top.is_some_and(|t| t != last) {
             bail!("the arena at {base:#x} ends at {last:#x}, its top is {top:#x?}");
         }
@@ -131,6 +167,49 @@ mod tests {
     }
 
     #[test]
+    fn a_trimmed_heap_ends_at_its_size_not_at_its_mapping() {
+        let base = HEAP_MAX;
+        let first = (base + HEAP_INFO + MALLOC_STATE + 16).next_multiple_of(16) - 16;
+        let pad = ((first - base) / 8) as usize;
+        let mut words = vec![0; pad];
+        words.extend(heap(&[(160, true)], 64));
+        let size = words.len() as u64 * 8;
+        // The mapping goes on after the heap: zeros, as after a trim.
+        words.extend(std::iter::repeat_n(0, 512));
+        words[0] = base + HEAP_INFO;
+        words[2] = size;
+        words[((HEAP_INFO + MALLOC_STATE_TOP) / 8) as usize] = first + 160;
+        let m = Memory {
+            code: vec![],
+            pubkey_code: vec![],
+            heap: vec![(base, words.clone())],
+            main_heap: None,
+        };
+        let (used, _) = chunks_in_use(&m).expect("the heap ends at heap_info.size");
+        assert!(used.contains(&(first + 16)));
+        // Read to the mapping's end, the same heap does not walk.
+        words[2] = words.len() as u64 * 8;
+        let m = Memory {
+            heap: vec![(base, words)],
+            ..m
+        };
+        assert!(chunks_in_use(&m).is_err());
+    }
+
+    #[test]
+    fn an_aligned_mapping_that_is_no_heap_is_not_walked() {
+        // A thread stack that happens to start at a 64 MiB boundary: zeros.
+        let m = Memory {
+            code: vec![],
+            pubkey_code: vec![],
+            heap: vec![(HEAP_MAX, vec![0; 4096])],
+            main_heap: None,
+        };
+        let (used, walked) = chunks_in_use(&m).expect("nothing to walk");
+        assert!(used.is_empty() && walked.is_empty());
+    }
+
+    #[test]
     fn an_arena_whose_walk_does_not_end_at_its_top_is_an_error() {
         let base = HEAP_MAX;
         let first = (base + HEAP_INFO + MALLOC_STATE + 16).next_multiple_of(16) - 16;
@@ -138,6 +217,7 @@ mod tests {
         let mut words = vec![0; pad];
         words.extend(heap(&[(160, true)], 64));
         words[0] = base + HEAP_INFO;
+        words[2] = words.len() as u64 * 8;
         let top_field = ((base + HEAP_INFO + MALLOC_STATE_TOP - base) / 8) as usize;
         let memory = |words: Vec<u64>| Memory {
             code: vec![],
