@@ -72,6 +72,9 @@ pub struct Access {
     pub at: &'static Location<'static>,
     /// `with_mut` (a write) or `with` (a read).
     pub write: bool,
+    /// Which cell: its number from [`next_cell`], given when it was made (0: made
+    /// while no recording was active).
+    pub cell: usize,
 }
 
 /// A step's text: its detail, and optionally the object it acted on. A `String` is a
@@ -113,6 +116,10 @@ struct Recorder {
     serial: u64,
     /// Lock addresses in order of first use: a lock's instance number is its index + 1.
     locks: Vec<usize>,
+    /// Cells made so far in this recording.
+    cells: usize,
+    /// Atomic values in order of first appearance: a value's number is its index + 1.
+    values: Vec<usize>,
     /// Synchronisation events recorded so far.
     events: usize,
 }
@@ -160,6 +167,11 @@ pub fn snapshot() -> Vec<Step> {
     RECORDER.with(|r| r.borrow().steps.clone())
 }
 
+/// Runs `f` on the steps recorded so far (no copy, no stop).
+pub fn inspect<R>(f: impl FnOnce(&[Step]) -> R) -> R {
+    RECORDER.with(|r| f(&r.borrow().steps))
+}
+
 /// Whether a recording is active on this OS thread.
 pub fn is_active() -> bool {
     RECORDER.with(|r| r.borrow().active)
@@ -196,19 +208,19 @@ pub fn step<D: Into<Detail>>(kind: StepKind, op: &'static str, detail: impl FnOn
     });
 }
 
-/// Attaches a tracked access made at `at` to the current model thread's latest step
+/// Attaches a tracked access of cell number `cell` ([`next_cell`]), made at `at`, to the current model thread's latest step
 /// (the step that announced it). The facade's `UnsafeCell::with` / `with_mut` call it
 /// on every backend; it uses no facade primitive, so, like [`step`], the checkers do
 /// not see it. Ignored when no recording is active, while unwinding, and before the
 /// thread's first step.
-pub fn access(at: &'static Location<'static>, write: bool) {
+pub fn access(at: &'static Location<'static>, write: bool, cell: usize) {
     if !is_active() || std::thread::panicking() {
         return;
     }
     let thread = crate::sync::thread::current_name();
     RECORDER.with(|r| {
         if let Some(s) = r.borrow_mut().latest(&thread) {
-            s.accesses.push(Access { at, write });
+            s.accesses.push(Access { at, write, cell });
         }
     });
 }
@@ -224,6 +236,10 @@ pub enum SyncOp {
     Spawn(String),
     /// A thread of this name was joined.
     Join(String),
+    /// An atomic store of this pointer value, with this ordering.
+    AtomicStore(usize, AtomicOrdering),
+    /// An atomic load that returned this pointer value, with this ordering.
+    AtomicLoad(usize, AtomicOrdering),
 }
 
 /// Attaches a synchronisation event to the current model thread's latest step, with
@@ -256,13 +272,29 @@ pub fn sync(event: SyncOp) {
             },
             SyncOp::Spawn(thread) => SyncKind::Spawn { thread },
             SyncOp::Join(thread) => SyncKind::Join { thread },
+            SyncOp::AtomicStore(v, ordering) => SyncKind::AtomicStore {
+                value: value(&mut r.values, v),
+                ordering,
+            },
+            SyncOp::AtomicLoad(v, ordering) => SyncKind::AtomicLoad {
+                value: value(&mut r.values, v),
+                ordering,
+            },
         };
         let after = r.steps.len();
         r.events += 1;
         let order = r.events;
         if let Some(s) = r.latest(&thread) {
+            // A step announcing a lock names the first lock taken after it; locks taken
+            // later inside the same step (a design's own) stay unnamed.
+            let first = !s
+                .syncs
+                .iter()
+                .any(|e| matches!(e.kind, SyncKind::Acquire { .. }));
             let kind = match (kind, s.kind) {
-                (SyncKind::Acquire { instance, mode, .. }, StepKind::Acquire { lock, .. }) => {
+                (SyncKind::Acquire { instance, mode, .. }, StepKind::Acquire { lock, .. })
+                    if first =>
+                {
                     SyncKind::Acquire {
                         lock: Some(lock),
                         instance,
@@ -274,6 +306,31 @@ pub fn sync(event: SyncOp) {
             s.syncs.push(SyncEvent { after, order, kind });
         }
     });
+}
+
+/// The number of pointer value `v` among `values` (from 1), added if new.
+fn value(values: &mut Vec<usize>, v: usize) -> usize {
+    match values.iter().position(|&x| x == v) {
+        Some(i) => i + 1,
+        None => {
+            values.push(v);
+            values.len()
+        }
+    }
+}
+
+/// A number for a facade `UnsafeCell` being made, from 1 in each recording (0 when no
+/// recording is active): it names the cell in the accesses recorded later, wherever the
+/// cell moves. Uses no facade primitive, so the checkers do not see it.
+pub fn next_cell() -> usize {
+    if !is_active() {
+        return 0;
+    }
+    RECORDER.with(|r| {
+        let mut r = r.borrow_mut();
+        r.cells += 1;
+        r.cells
+    })
 }
 
 /// Next serial number for labelling an object (`cert#N`, `id#N`). Deterministic per

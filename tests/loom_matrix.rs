@@ -339,6 +339,20 @@ fn results_md_is_current() {
     );
 }
 
+/// `notes/explorer.html` carries every row of this build as the report computes it now
+/// (regenerate with `cargo xtask report`).
+#[test]
+fn explorer_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/notes/explorer.html");
+    let committed = std::fs::read_to_string(path).expect("notes/explorer.html exists");
+    let missing = swan_credstore_models::report::explorer::missing_from(&committed, records());
+    assert!(
+        missing.is_empty(),
+        "explorer.html is stale (run `cargo xtask report`):\n{}",
+        missing.join("\n")
+    );
+}
+
 /// The worked counterexample of README.md and notes/reading-loom.md is the one the
 /// checker computes now.
 #[test]

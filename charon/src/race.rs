@@ -322,6 +322,7 @@ fn conclude(
         },
         counterexample: (!steps.is_empty()).then_some(steps),
         schedule: None,
+        witness: None,
     };
     RaceRun {
         release,

@@ -5,7 +5,9 @@
 //! Provisioned the first time, like the daemons: `chromium` and `npm` with apt-get
 //! where they are missing ([`crate::provision::apt_install`], root), then [`MERMAID_CLI`] with npm into
 //! `target/mermaid-cli/`, without the browser puppeteer would download
-//! (`PUPPETEER_SKIP_DOWNLOAD`): it is pointed at `/usr/bin/chromium` instead.
+//! (`PUPPETEER_SKIP_DOWNLOAD`): it is pointed at `/usr/bin/chromium` instead. The
+//! explorer's test (`tests/explorer.rs`) drives the same Chromium with [`PLAYWRIGHT`],
+//! installed the same way into `target/playwright/`.
 
 use crate::process::{run_ok, temp_dir};
 use crate::provision::apt_install;
@@ -21,38 +23,64 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// puppeteer's configuration: Debian's Chromium, headless, as root (no sandbox).
 const PUPPETEER: &str = r#"{"executablePath": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-gpu"], "headless": "shell"}"#;
 
-/// `mmdc`, installed if missing (see the module docs).
-pub fn ensure_mmdc() -> Result<PathBuf> {
-    // Debian's packages only where the tools are missing: a machine may have node and
-    // npm from elsewhere (NodeSource's `nodejs` conflicts with Debian's `npm`).
+/// The npm package that drives Chromium for the explorer's test (no browser of its own).
+pub const PLAYWRIGHT: &str = "playwright-core@1.64.1";
+
+/// Debian's Chromium and npm, installed where they are missing: a machine may have node
+/// and npm from elsewhere (NodeSource's `nodejs` conflicts with Debian's `npm`).
+fn ensure_browser_and_npm() -> Result<()> {
     if !Path::new(CHROMIUM).exists() {
         apt_install(&["chromium"])?;
     }
     if run_ok(Command::new("npm").arg("--version")).is_err() {
         apt_install(&["npm"])?;
     }
-    let prefix = target_dir().join("mermaid-cli");
-    let mmdc = prefix.join("node_modules/.bin/mmdc");
-    if !mmdc.exists() {
+    Ok(())
+}
+
+/// `package` installed with npm under `target/<dir>/` unless `want` (a path inside it)
+/// is there already; returns the prefix.
+fn npm_install(dir: &str, package: &str, want: &str) -> Result<PathBuf> {
+    ensure_browser_and_npm()?;
+    let prefix = target_dir().join(dir);
+    let path = prefix.join(want);
+    if !path.exists() {
         std::fs::create_dir_all(&prefix)
             .with_context(|| format!("cannot create {}", prefix.display()))?;
         run_ok(
             Command::new("npm")
                 .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
                 .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
                 .arg("--prefix")
                 .arg(&prefix)
-                .arg(MERMAID_CLI),
+                .arg(package),
         )
-        .context("installing mermaid-cli with npm")?;
-        if !mmdc.exists() {
-            bail!(
-                "npm installed {MERMAID_CLI} but there is no {}",
-                mmdc.display()
-            );
+        .with_context(|| format!("installing {package} with npm"))?;
+        if !path.exists() {
+            bail!("npm installed {package} but there is no {}", path.display());
         }
     }
-    Ok(mmdc)
+    Ok(prefix)
+}
+
+/// `mmdc`, installed if missing (see the module docs).
+pub fn ensure_mmdc() -> Result<PathBuf> {
+    Ok(
+        npm_install("mermaid-cli", MERMAID_CLI, "node_modules/.bin/mmdc")?
+            .join("node_modules/.bin/mmdc"),
+    )
+}
+
+/// The `node_modules` folder holding [`PLAYWRIGHT`], installed if missing (with Debian's
+/// Chromium, which it drives: it downloads no browser).
+pub fn ensure_playwright() -> Result<PathBuf> {
+    Ok(npm_install(
+        "playwright",
+        PLAYWRIGHT,
+        "node_modules/playwright-core/package.json",
+    )?
+    .join("node_modules"))
 }
 
 /// Renders every Mermaid block of `markdown` (```` ```mermaid ```` fences) to SVG with

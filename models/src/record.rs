@@ -88,6 +88,9 @@ pub struct AccessRecord {
     pub at: String,
     /// A write (`with_mut`) or a read (`with`).
     pub write: bool,
+    /// Which cell (numbered by first access in the recording; 0: not recorded).
+    #[serde(default)]
+    pub cell: usize,
 }
 
 impl From<swan_credstore::trace::Step> for StepRecord {
@@ -106,6 +109,7 @@ impl From<swan_credstore::trace::Step> for StepRecord {
                 .map(|a| AccessRecord {
                     at: a.at.to_string(),
                     write: a.write,
+                    cell: a.cell,
                 })
                 .collect(),
             syncs: s.syncs.iter().map(SyncRecord::from).collect(),
@@ -147,6 +151,23 @@ pub struct Record {
     /// For shuttle failures: the encoded schedule that `cargo xtask replay` replays.
     #[serde(default)]
     pub schedule: Option<String>,
+    /// For a pass of a checker with deterministic counts (loom, seeded shuttle): one
+    /// execution it explored, from which [`crate::report::order`] says what ordered
+    /// the accesses it saw. `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Witness>,
+}
+
+/// One execution of a pass, kept to explain it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Witness {
+    /// Which execution (1-based).
+    pub execution: u64,
+    /// `true`: the first execution in which a thread read an object another running
+    /// thread made, published or freed; `false`: none did, and this is the last one.
+    pub concurrent: bool,
+    /// Its steps.
+    pub steps: Vec<StepRecord>,
 }
 
 impl Record {
@@ -164,5 +185,10 @@ impl Record {
     /// The steps of the counterexample (empty for a pass).
     pub fn steps(&self) -> &[StepRecord] {
         self.counterexample.as_deref().unwrap_or(&[])
+    }
+
+    /// The steps of a pass's last explored execution (empty otherwise).
+    pub fn witness_steps(&self) -> &[StepRecord] {
+        self.witness.as_ref().map_or(&[], |w| &w.steps[..])
     }
 }

@@ -9,9 +9,9 @@ use crate::capture::run_captured;
 use crate::dispatch::Body;
 use crate::expect::Case;
 use crate::findings;
-use crate::record::{Bounds, Outcome, Record, StepRecord};
+use crate::record::{Bounds, Outcome, Record, StepKind, StepRecord, Witness};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use swan_credstore::trace;
 
@@ -21,6 +21,28 @@ pub struct Execution {
     count: AtomicU64,
     record: bool,
     body: Body,
+    /// The first execution with a concurrent pair ([`concurrent_pair`]): its number
+    /// and steps.
+    witness: Mutex<Option<(u64, Vec<trace::Step>)>>,
+}
+
+/// Whether `steps` hold a read by one thread of an object another thread made,
+/// published or freed while the reader was already running (its first step came
+/// first): a pair of accesses no spawn orders, which the pass's explanation is about.
+fn concurrent_pair(steps: &[trace::Step]) -> bool {
+    steps.iter().any(|w| {
+        matches!(w.kind, StepKind::Alloc | StepKind::Write | StepKind::Free)
+            && w.object.is_some()
+            && steps.iter().any(|r| {
+                r.thread != w.thread
+                    && r.kind.is_read()
+                    && r.object == w.object
+                    && steps
+                        .iter()
+                        .find(|s| s.thread == r.thread)
+                        .is_some_and(|first| first.seq < w.seq)
+            })
+    })
 }
 
 impl Execution {
@@ -32,6 +54,12 @@ impl Execution {
             trace::start();
         }
         (self.body)();
+        if self.record {
+            let mut w = self.witness.lock().unwrap_or_else(|e| e.into_inner());
+            if w.is_none() && trace::inspect(concurrent_pair) {
+                *w = Some((n, trace::snapshot()));
+            }
+        }
     }
 
     /// Executions run so far.
@@ -47,6 +75,9 @@ pub struct Observed {
     pub panic: Option<String>,
     /// The steps of the last (for a failure: the failing) execution.
     pub steps: Vec<trace::Step>,
+    /// The first execution with a concurrent pair, if the recorder saw one: its
+    /// number and steps.
+    pub witness: Option<(u64, Vec<trace::Step>)>,
     /// Executions run.
     pub iterations: u64,
     /// Wall-clock seconds.
@@ -63,14 +94,21 @@ pub fn run(body: Body, record: bool, drive: impl FnOnce(Arc<Execution>)) -> Obse
         count: AtomicU64::new(0),
         record,
         body,
+        witness: Mutex::new(None),
     });
     findings::reset();
     let start = Instant::now();
     let ex = exec.clone();
     let result = run_captured(move || drive(ex));
+    let witness = exec
+        .witness
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
     Observed {
         panic: result.err(),
         steps: trace::finish(),
+        witness,
         iterations: exec.count(),
         seconds: start.elapsed().as_secs_f64(),
     }
@@ -102,9 +140,23 @@ pub fn classify(message: &str) -> Outcome {
 /// ([`crate::findings`]) makes it `duplicates`; otherwise it passed. `schedule` (a
 /// shuttle failure's) is kept for a failure only.
 pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<String>) -> Record {
+    let last = run.steps;
+    let iterations = run.iterations;
+    let witness = match run.witness {
+        Some((execution, steps)) => Some(Witness {
+            execution,
+            concurrent: true,
+            steps: steps.into_iter().map(StepRecord::from).collect(),
+        }),
+        None => (!last.is_empty()).then(|| Witness {
+            execution: iterations,
+            concurrent: false,
+            steps: last.iter().cloned().map(StepRecord::from).collect(),
+        }),
+    };
     let (outcome, message, first_failing, counterexample) = match run.panic {
         Some(msg) => {
-            let steps = run.steps.into_iter().map(StepRecord::from).collect();
+            let steps = last.iter().cloned().map(StepRecord::from).collect();
             (classify(&msg), Some(msg), Some(run.iterations), Some(steps))
         }
         None => match findings::first() {
@@ -132,5 +184,7 @@ pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<Str
         bounds,
         counterexample,
         schedule: schedule.filter(|_| outcome != Outcome::Pass),
+        witness: witness
+            .filter(|_| outcome == Outcome::Pass && case.checker.deterministic_counts()),
     }
 }

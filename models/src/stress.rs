@@ -59,6 +59,7 @@ pub fn not_run(case: &Case, opts: &StressOptions) -> Record {
     let observed = Observed {
         panic: None,
         steps: Vec::new(),
+        witness: None,
         iterations: 0,
         seconds: 0.0,
     };

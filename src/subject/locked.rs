@@ -46,7 +46,12 @@ impl MutableSubject for Locked {
         trace::step(
             StepKind::Write,
             "set_subject (write-locked): replace",
-            || format!("{owner} subject {} := {}", guard.label(), new.label()),
+            || {
+                (
+                    new.tag(),
+                    format!("{owner} subject {} := {}", guard.label(), new.label()),
+                )
+            },
         );
         // Dropping the old box frees (retires) it while the write lock is held.
         *guard = new;

@@ -6,7 +6,7 @@ use super::{MutableSubject, SubjectCell};
 use crate::heap::Tracked;
 use crate::identity::Identity;
 use crate::sync::{AtomicPtr, Ordering};
-use crate::trace::{self, AtomicOrdering, StepKind};
+use crate::trace::{self, AtomicOrdering, StepKind, SyncOp};
 
 /// The subject as an `AtomicPtr`: the setter swaps in a new identity and frees the old
 /// one immediately.
@@ -46,6 +46,7 @@ impl SubjectCell for NaiveSwap {
         };
         let p = cell.alloc(subject);
         cell.ptr.store(p, Ordering::Release);
+        trace::sync(SyncOp::AtomicStore(p as usize, AtomicOrdering::Release));
         cell
     }
 
@@ -63,6 +64,7 @@ impl SubjectCell for NaiveSwap {
             || format!("{owner}.subject"),
         );
         let p = self.ptr.load(Ordering::Acquire);
+        trace::sync(SyncOp::AtomicLoad(p as usize, AtomicOrdering::Acquire));
         // SAFETY: every pointer stored points into `arena`, which outlives `self`.
         unsafe { &*p }.read_traced(op, owner, f)
     }
@@ -72,6 +74,8 @@ impl MutableSubject for NaiveSwap {
     fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let new = self.alloc(subject.clone());
         let old = self.ptr.swap(new, Ordering::AcqRel);
+        trace::sync(SyncOp::AtomicLoad(old as usize, AtomicOrdering::AcqRel));
+        trace::sync(SyncOp::AtomicStore(new as usize, AtomicOrdering::AcqRel));
         // SAFETY: both point into `arena`.
         let (old, new) = unsafe { (&*old, &*new) };
         trace::step(

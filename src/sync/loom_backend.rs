@@ -6,26 +6,26 @@ pub(super) const NAME: &str = "loom";
 /// ([`crate::trace::access`]). Every method is `#[track_caller]` down to loom's own, so
 /// loom's causality reports name the model's call, as with loom's cell used directly.
 #[derive(Debug)]
-pub struct UnsafeCell<T>(loom::cell::UnsafeCell<T>);
+pub struct UnsafeCell<T>(loom::cell::UnsafeCell<T>, usize);
 
 impl<T> UnsafeCell<T> {
     /// Wraps `data` (loom records where the cell was created).
     #[track_caller]
     pub fn new(data: T) -> Self {
-        UnsafeCell(loom::cell::UnsafeCell::new(data))
+        UnsafeCell(loom::cell::UnsafeCell::new(data), crate::trace::next_cell())
     }
 
     /// A *read* access, tracked by loom.
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        crate::trace::access(std::panic::Location::caller(), false);
+        crate::trace::access(std::panic::Location::caller(), false, self.1);
         self.0.with(f)
     }
 
     /// A *write* access, tracked by loom.
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        crate::trace::access(std::panic::Location::caller(), true);
+        crate::trace::access(std::panic::Location::caller(), true, self.1);
         self.0.with_mut(f)
     }
 }

@@ -27,12 +27,12 @@ fn switch() {
 /// Guarantees nothing beyond `std::cell::UnsafeCell`; concurrent accesses are not
 /// reported by shuttle (the oracle reports reads of freed identities).
 #[derive(Debug)]
-pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>, usize);
 
 impl<T> UnsafeCell<T> {
     /// Wraps `data`.
-    pub const fn new(data: T) -> Self {
-        UnsafeCell(std::cell::UnsafeCell::new(data))
+    pub fn new(data: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(data), crate::trace::next_cell())
     }
 
     /// Gives `f` a shared pointer to the contents (a *read* access, recorded with its
@@ -40,7 +40,7 @@ impl<T> UnsafeCell<T> {
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         switch();
-        crate::trace::access(std::panic::Location::caller(), false);
+        crate::trace::access(std::panic::Location::caller(), false, self.1);
         f(self.0.get())
     }
 
@@ -49,7 +49,7 @@ impl<T> UnsafeCell<T> {
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         switch();
-        crate::trace::access(std::panic::Location::caller(), true);
+        crate::trace::access(std::panic::Location::caller(), true, self.1);
         f(self.0.get())
     }
 }

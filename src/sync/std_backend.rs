@@ -11,19 +11,19 @@ pub use std::sync::{Arc, Mutex, RwLock};
 /// aliasing rules themselves. Under `--cfg loom` the same calls are tracked and a
 /// concurrent read/write pair is reported as a causality violation.
 #[derive(Debug)]
-pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>, usize);
 
 impl<T> UnsafeCell<T> {
     /// Wraps `data`.
-    pub const fn new(data: T) -> Self {
-        UnsafeCell(std::cell::UnsafeCell::new(data))
+    pub fn new(data: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(data), crate::trace::next_cell())
     }
 
     /// Gives `f` a shared pointer to the contents (a *read* access, recorded with its
     /// location: [`crate::trace::access`]).
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        crate::trace::access(std::panic::Location::caller(), false);
+        crate::trace::access(std::panic::Location::caller(), false, self.1);
         f(self.0.get())
     }
 
@@ -31,7 +31,7 @@ impl<T> UnsafeCell<T> {
     /// its location).
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        crate::trace::access(std::panic::Location::caller(), true);
+        crate::trace::access(std::panic::Location::caller(), true, self.1);
         f(self.0.get())
     }
 }

@@ -296,6 +296,9 @@ pub enum StepKind {
     },
     /// A model-level step with no memory effect the checkers examine (a call begins).
     Call,
+    /// A forced real-daemon run only: the debugger stopped this thread here and let
+    /// the others run, so whatever they did next happened while it was stopped.
+    Hold,
     /// The use-after-free oracle fired.
     UseAfterFree,
     /// A scenario's final check found duplicates.
@@ -350,6 +353,38 @@ pub enum SyncKind {
         /// The joined thread's name.
         thread: String,
     },
+    /// An atomic store of a subject pointer (or the store half of a swap).
+    AtomicStore {
+        /// The value stored, numbered from 1 by first appearance in the recording.
+        value: usize,
+        /// Its memory ordering.
+        ordering: AtomicOrdering,
+    },
+    /// An atomic load of a subject pointer (or the load half of a swap).
+    AtomicLoad {
+        /// The value loaded, numbered as for [`SyncKind::AtomicStore`].
+        value: usize,
+        /// Its memory ordering.
+        ordering: AtomicOrdering,
+    },
+}
+
+impl AtomicOrdering {
+    /// Whether a store with this ordering releases (`Release`, `AcqRel`, `SeqCst`).
+    pub fn releases(self) -> bool {
+        matches!(
+            self,
+            AtomicOrdering::Release | AtomicOrdering::AcqRel | AtomicOrdering::SeqCst
+        )
+    }
+
+    /// Whether a load with this ordering acquires (`Acquire`, `AcqRel`, `SeqCst`).
+    pub fn acquires(self) -> bool {
+        matches!(
+            self,
+            AtomicOrdering::Acquire | AtomicOrdering::AcqRel | AtomicOrdering::SeqCst
+        )
+    }
 }
 
 /// The locks of the model.

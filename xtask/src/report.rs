@@ -1,5 +1,6 @@
 //! `cargo xtask report`: runs every checker, writes `notes/results.md` (matrix, Mermaid
-//! diagrams, timelines, timings), regenerates the growth plot under `notes/figures/`, and
+//! diagrams, timelines, timings) and `notes/explorer.html` (the same, to step through),
+//! regenerates the growth plot under `notes/figures/`, and
 //! rewrites the generated block of `notes/designs.md`.
 
 use crate::cargo::{root, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
@@ -47,15 +48,18 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
         String::new()
     };
     let mut text = report::results_md(&records, &extra);
-    if let Ok(real) = crate::real::saved_records() {
-        if !real.is_empty() {
-            text.push_str(&real_section(&real, &records));
-        }
+    let real = crate::real::saved_records().unwrap_or_default();
+    if !real.is_empty() {
+        text.push_str(&real_section(&real, &records));
     }
     text.push_str(&fidelity_section()?);
     let path = notes.join("results.md");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("report: wrote {}", path.display());
+    let page = notes.join("explorer.html");
+    std::fs::write(&page, report::explorer::explorer_html(&records, &real))
+        .with_context(|| format!("cannot write {}", page.display()))?;
+    eprintln!("report: wrote {}", page.display());
     update_designs(&records)?;
     update_readme(&records)?;
     Ok(records.iter().all(Record::as_expected))

@@ -60,6 +60,13 @@ impl Steps {
             syncs: Vec::new(),
         });
     }
+    /// Names the object the last step acted on: the block at `addr` (the explorer
+    /// follows each block from the step that names it to its free).
+    pub(super) fn on(&mut self, addr: u64) {
+        if let Some(s) = self.steps.last_mut() {
+            s.object = Some(format!("{addr:#x}"));
+        }
+    }
 }
 
 /// A vici request run on its own thread, so the driver can hold charon meanwhile.

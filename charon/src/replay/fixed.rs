@@ -93,6 +93,7 @@ pub(super) fn run(
                     ctx.id(ctx.subject_of(c)?)
                 ),
             );
+            steps.on(c);
         } else if b_free.as_ref().is_some_and(|b| is_bp(&s, b)) {
             let f = gdb.eval(&t, "$rdi")?;
             freed.insert(f);
@@ -102,6 +103,7 @@ pub(super) fn run(
                 "free",
                 format!("free({f:#x}): a subject block"),
             );
+            steps.on(f);
         } else if is_bp(&s, &b_getref) {
             break gdb.eval(&t, "$rdi")?;
         }
@@ -146,7 +148,7 @@ pub(super) fn run(
     gdb.break_delete(&names)?;
     steps.push(
         Who::Writer,
-        StepKind::Call,
+        StepKind::Hold,
         "held: after add_cert_ref, before the merge",
         format!(
             "the store's write lock released; {} of the two certs' subject blocks freed — {}",
@@ -196,6 +198,7 @@ pub(super) fn run(
                 ctx.frames(gdb, &t)
             ),
         );
+        steps.on(cert);
         gdb.continue_thread(&t)?;
         Ok(true)
     })?;

@@ -236,6 +236,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun> {
         },
         counterexample: Some(steps.steps),
         schedule: None,
+        witness: None,
     };
     Ok(ReplayRun {
         release,
@@ -381,6 +382,7 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
             },
             counterexample: None,
             schedule: None,
+            witness: None,
         },
         seconds: 0.0,
         sites: String::new(),

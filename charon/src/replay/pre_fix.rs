@@ -61,6 +61,7 @@ pub(super) fn run(
         "wrap raw key",
         format!("cert {cert:#x} with subject {}", ctx.id(old)),
     );
+    steps.on(cert);
     for s in &stored {
         steps.push(
             Who::Writer,
@@ -109,6 +110,7 @@ pub(super) fn run(
             ctx.frames(gdb, &w)
         ),
     );
+    steps.on(old);
     gdb.break_delete(&[&b_free])?;
     gdb.continue_thread(&w)?;
     let (s, t) = next_break(gdb, "set_subject after the destroy")?;
@@ -124,7 +126,7 @@ pub(super) fn run(
     };
     steps.push(
         Who::Writer,
-        StepKind::Call, "held: after destroy, before the store",
+        StepKind::Hold, "held: after destroy, before the store",
         format!(
             "cert {cert:#x}.subject still = {field:#x}; that block's words 0–1 are now {:#x}{link} and {:#x} (no longer its methods: freed) — {}",
             view.head[0],
@@ -175,6 +177,7 @@ pub(super) fn run(
             ctx.frames(gdb, &r)
         ),
     );
+    steps.on(cert);
     let names: Vec<&str> = loads.iter().map(|(n, _)| n.as_str()).collect();
     gdb.break_delete(&names)?;
     gdb.continue_thread(&r)?;
@@ -199,6 +202,7 @@ pub(super) fn run(
                         ctx.frames(gdb, &t)
                     ),
                 );
+                steps.on(old);
                 read_seen |= t == r;
                 gdb.continue_thread(&t)?;
             }
@@ -217,6 +221,7 @@ pub(super) fn run(
                         ctx.frames(gdb, &t)
                     ),
                 );
+                steps.on(old);
                 read_seen |= t == r;
                 gdb.continue_thread(&t)?;
             }

@@ -66,6 +66,7 @@ pub fn step_of(steps: &[StepRecord], names: &[String], a: &LoomAccess) -> Option
 ///   dropped for an equal stored one;
 /// * a forced real-daemon run: the free and the reader's load and read of the freed
 ///   block (a race), or every subject load it checked live (a pass);
+/// * helgrind's race: the write and the read it reported unordered;
 /// * anything else: the last step.
 pub fn flagged(r: &Record) -> Vec<usize> {
     let steps = r.steps();
@@ -80,6 +81,8 @@ pub fn flagged(r: &Record) -> Vec<usize> {
         (Checker::RealReplay, Outcome::Race) => {
             return kinds(&|k| matches!(k, StepKind::Free | StepKind::Load | StepKind::Read))
         }
+        // helgrind's report is the pair itself: the write and the read it saw unordered.
+        (Checker::RealHelgrind, Outcome::Race) => return kinds(&|k| k.is_read() || k.is_write()),
         _ => {}
     }
     for a in loom_accesses(msg) {
@@ -130,6 +133,62 @@ pub fn racing_pair(r: &Record) -> Option<(usize, usize)> {
         [a, b] if thread(a) != thread(b) => Some((a, b)),
         _ => None,
     }
+}
+
+/// The step of the identity freed for a race: the oracle's (or a forced run's) free, or
+/// the writer's latest free at or before its step of the pair.
+pub fn freed_for(
+    steps: &[StepRecord],
+    flagged: &[usize],
+    pair: Option<(usize, usize)>,
+) -> Option<usize> {
+    let at = |n: usize| steps.iter().find(|s| s.seq == n);
+    if let Some(f) = flagged
+        .iter()
+        .filter_map(|&n| at(n))
+        .find(|s| s.kind == StepKind::Free && s.object.is_some())
+    {
+        return Some(f.seq);
+    }
+    let (a, b) = pair?;
+    let writer = [a, b]
+        .into_iter()
+        .filter_map(at)
+        .find(|s| s.accesses.iter().any(|x| x.write) || s.kind.is_write())?;
+    steps
+        .iter()
+        .rev()
+        .find(|s| {
+            s.thread == writer.thread
+                && s.seq <= writer.seq
+                && s.kind == StepKind::Free
+                && s.object.is_some()
+        })
+        .map(|s| s.seq)
+}
+
+/// The freed identity of a race and the reader's step of `pair`, in words: the free at
+/// step `freed`, and the pair's step on another thread than the free's, which comes
+/// after it, or was under way when it landed (the oracle checks a read when it begins
+/// and when it ends). `None` when step `freed` names no object.
+pub fn freed_words(steps: &[StepRecord], freed: usize, pair: (usize, usize)) -> Option<String> {
+    let f = steps.iter().find(|s| s.seq == freed)?;
+    let o = f.object.as_ref()?;
+    let reader = [pair.0, pair.1]
+        .into_iter()
+        .filter_map(|n| steps.iter().find(|s| s.seq == n))
+        .find(|s| s.thread != f.thread)?;
+    Some(if reader.seq > freed {
+        format!(
+            "{o} freed at step {freed}; the reader's step {} comes after the free",
+            reader.seq
+        )
+    } else {
+        format!(
+            "{o} freed at step {freed}, while the reader's step {} was under way (a read is checked when it begins and when it ends)",
+            reader.seq
+        )
+    })
 }
 
 /// The label a flagged step gets in a diagram, by its kind.

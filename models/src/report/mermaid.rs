@@ -26,6 +26,7 @@ fn edge_label(e: &hb::Edge) -> String {
             };
             format!("{} release → acquire ({how})", lock_label(e))
         }
+        hb::Via::Atomic => "atomic store (release) → load (acquire)".to_string(),
         hb::Via::Spawn => "spawn".to_string(),
         hb::Via::Join => "join".to_string(),
     }
@@ -103,11 +104,16 @@ pub fn mermaid(r: &Record) -> String {
                 .iter()
                 .find(|t| t.seq == x)
                 .map(|t| participant(&t.thread));
-            let verdict = if order.ordered(x, y) {
+            let mut verdict = if order.ordered(x, y) {
                 format!("{x} happens before {y}")
             } else {
                 format!("nothing orders {x} before {y}: the racing pair")
             };
+            if let Some(w) = marks::freed_for(steps, &flagged, pair)
+                .and_then(|f| marks::freed_words(steps, f, (x, y)))
+            {
+                let _ = write!(verdict, " · {w}");
+            }
             if let Some(o) = other {
                 let _ = writeln!(out, "    Note over {o},{p}: {}", mermaid_text(&verdict));
             }

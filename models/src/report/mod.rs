@@ -13,14 +13,18 @@
 //! * [`marks`] — which steps matter and what a row means (by step kind);
 //! * [`hb`] — happens-before from the recorded synchronisation, and the racing pair
 //!   explained with it;
+//! * [`order`] — what ordered the accesses of a pass;
 //! * [`mermaid`] — counterexamples as sequence diagrams;
 //! * [`side_by_side`] — the model's counterexample beside a forced real run;
+//! * [`explorer`] — the matrix and every counterexample as one self-contained page;
 //! * [`blocks`] — generated blocks spliced into hand-written Markdown.
 
 pub mod blocks;
+pub mod explorer;
 pub mod hb;
 pub mod marks;
 pub mod mermaid;
+pub mod order;
 pub mod side_by_side;
 pub mod text;
 
@@ -129,6 +133,33 @@ pub fn counterexample_block(r: &Record) -> String {
     out
 }
 
+/// What ordered a pass's accesses ([`order::explain_pass`]), under its title; `None`
+/// for a record without a witness.
+pub fn pass_block(r: &Record) -> Option<String> {
+    let text = order::explain_pass(r)?;
+    Some(format!("### {}\n\n```text\n{text}```\n", title(r)))
+}
+
+fn passes_section(records: &[Record]) -> String {
+    let blocks: Vec<String> = records.iter().filter_map(pass_block).collect();
+    if blocks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "## What ordered the passes\n\n\
+         For each pass of loom and seeded shuttle, one interleaving it explored: the first in \
+         which a thread read an object another running thread made, published or freed (if \
+         none did, the last). Every such pair, and every pair of accesses to one tracked cell by \
+         two threads (one a write), grouped by the lock, spawn or join edge that orders it \
+         ([order.rs](../models/src/report/order.rs)).\n\n",
+    );
+    for b in blocks {
+        out.push_str(&b);
+        out.push('\n');
+    }
+    out
+}
+
 /// The whole report. `extra` is appended after the counterexamples (for example a link to
 /// the growth plot); `timings` lists (row title, seconds, executions) in the timings
 /// section.
@@ -169,6 +200,7 @@ pub fn results_md(records: &[Record], extra: &str) -> String {
         out.push_str(&counterexample_block(r));
         out.push('\n');
     }
+    out.push_str(&passes_section(records));
     out.push_str(extra);
     let _ = writeln!(out, "\n{TIMINGS_HEADING}\n");
     out.push_str("| row | seconds | interleavings / executions |\n|---|---|---|\n");
@@ -199,6 +231,29 @@ pub fn missing_from(committed: &str, records: &[Record]) -> Vec<String> {
         {
             missing.push(format!("counterexample: {}", title(r)));
         }
+        if pass_block(r).is_some_and(|b| !deterministic.contains(&b)) {
+            missing.push(format!("pass: {}", title(r)));
+        }
     }
     missing
+}
+
+/// A bare step for the report's unit tests: `op<seq>`, no object, accesses or events.
+#[cfg(test)]
+pub(crate) fn test_step(
+    seq: usize,
+    thread: &str,
+    kind: crate::record::StepKind,
+) -> crate::record::StepRecord {
+    crate::record::StepRecord {
+        seq,
+        thread: thread.to_string(),
+        kind,
+        op: format!("op{seq}"),
+        object: None,
+        detail: String::new(),
+        at: None,
+        accesses: vec![],
+        syncs: vec![],
+    }
 }

@@ -82,3 +82,86 @@ pub fn side_by_side(model: &Record, real: &Record) -> String {
     }
     out
 }
+
+/// What a forced real run's hold shows about order: the debugger stopped one thread at
+/// its [`StepKind::Hold`] step while the others ran, so the held thread's steps up to
+/// there happened before theirs, and no lock it held there ordered anything: a reader
+/// that needed one would have stopped. `None` when the run has no hold.
+pub fn held(steps: &[StepRecord]) -> Option<String> {
+    let hold = steps.iter().find(|s| s.kind == StepKind::Hold)?;
+    let writer = &hold.thread;
+    let during: Vec<&StepRecord> = steps
+        .iter()
+        .filter(|s| s.seq > hold.seq)
+        .take_while(|s| &s.thread != writer)
+        .filter(|s| s.kind.is_read())
+        .collect();
+    let list = |v: &[&StepRecord]| {
+        v.iter()
+            .map(|s| format!("step {} ({})", s.seq, s.op))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let frees: Vec<&StepRecord> = steps
+        .iter()
+        .filter(|s| s.seq < hold.seq && &s.thread == writer && s.kind == StepKind::Free)
+        .collect();
+    let mut out = String::from("Order (forced by gdb in non-stop mode, not inferred):\n");
+    let _ = writeln!(
+        out,
+        "  gdb held {writer} at step {} ({}){}",
+        hold.seq,
+        hold.op,
+        if frees.is_empty() {
+            String::new()
+        } else {
+            format!(", after its {}", list(&frees))
+        }
+    );
+    if during.is_empty() {
+        let _ = writeln!(out, "  no other thread read a subject while it was held");
+        return Some(out);
+    }
+    let readers: Vec<&str> = during.iter().map(|s| s.thread.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "  while it was held, {} made {}: so {writer}'s steps up to {} happened before them",
+        readers[0],
+        list(&during),
+        hold.seq
+    );
+    let _ = writeln!(
+        out,
+        "  a lock {writer} held at step {} would have stopped {} there; it went on, so nothing orders {writer}'s later steps before step {}",
+        hold.seq, readers[0], during[0].seq
+    );
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::held;
+    use crate::record::StepKind;
+    use crate::report::test_step as step;
+
+    #[test]
+    fn a_hold_orders_the_held_threads_earlier_steps_before_the_readers() {
+        let steps = vec![
+            step(1, "w", StepKind::Free),
+            step(2, "w", StepKind::Hold),
+            step(3, "r", StepKind::Load),
+            step(4, "r", StepKind::Read),
+        ];
+        let text = held(&steps).expect("a hold");
+        assert!(
+            text.contains("gdb held w at step 2 (op2), after its step 1 (op1)"),
+            "{text}"
+        );
+        assert!(text.contains("r made step 3 (op3), step 4 (op4)"), "{text}");
+        assert!(
+            text.contains("nothing orders w's later steps before step 3"),
+            "{text}"
+        );
+        assert!(held(&steps[..1]).is_none(), "no hold, no explanation");
+    }
+}

@@ -187,5 +187,8 @@ pub fn timeline(r: &Record) -> String {
             let _ = writeln!(out, "   {line}");
         }
     }
+    for line in super::side_by_side::held(steps).unwrap_or_default().lines() {
+        let _ = writeln!(out, "   {line}");
+    }
     out
 }
