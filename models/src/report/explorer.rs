@@ -87,8 +87,10 @@ struct Row<'a> {
     meaning: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
-    /// `counterexample`, `witness` (a pass's last explored execution) or `none`.
+    /// `counterexample`, `witness` (a pass's kept execution) or `none`.
     steps_are: &'static str,
+    /// Which execution the steps are, in words.
+    steps_note: String,
     omitted: usize,
     threads: Vec<&'a str>,
     steps: Vec<Step<'a>>,
@@ -243,8 +245,22 @@ fn row<'a>(r: &'a Record, model: &'a [Record]) -> Row<'a> {
         })
         .flatten()
         .map(|m| (id(m), side_by_side::side_by_side(m, r)));
+    let steps_note = match (steps_are, &r.witness) {
+        ("witness", Some(w)) if w.concurrent => format!(
+            "interleaving #{} of {}, the first in which a thread read an object another running thread made, published or freed (no failure)",
+            w.execution, r.interleavings
+        ),
+        ("witness", _) => "the last interleaving explored (no failure)".to_string(),
+        _ if r.checker.deterministic_counts() => format!(
+            "the failing interleaving (#{})",
+            r.first_failing.unwrap_or(0)
+        ),
+        _ if r.checker == Checker::RealReplay => "the run gdb forced".to_string(),
+        _ => "the accesses the checker reported".to_string(),
+    };
     Row {
         id: id(r),
+        steps_note,
         title: super::title(r),
         scenario: r.scenario.to_string(),
         variant: text::variant(r),
