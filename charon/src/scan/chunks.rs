@@ -126,9 +126,57 @@ pub(super) fn chunks_in_use(m: &Memory) -> Result<(HashSet<u64>, Vec<u64>)> {
     Ok((used, walked))
 }
 
+/// How many times [`consistent`] reads charon's memory before it gives up.
+pub(super) const READS: usize = 8;
+
+/// A copy of charon's memory that the chunk walk accepts, with its chunks in use and
+/// how many reads it took. charon runs while its memory is copied, page by page: a
+/// thread that allocates meanwhile can leave the copy torn (a chunk header from before
+/// the allocation, the arena's `top` from after), which the walk detects; so the copy
+/// is read again, up to [`READS`] times, 10 ms apart. The last walk's error is returned
+/// when no copy walks.
+pub(super) fn consistent(
+    mut read: impl FnMut() -> Result<Memory>,
+) -> Result<(Memory, HashSet<u64>, usize)> {
+    let mut last = None;
+    for n in 1..=READS {
+        let m = read()?;
+        match chunks_in_use(&m) {
+            Ok((used, _)) => return Ok((m, used, n)),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Err(last.expect("READS > 0").context(format!(
+        "no copy of charon's memory walked in {READS} reads"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_torn_copy_is_read_again_and_one_that_never_walks_is_an_error() {
+        let good = heap(&[(160, true)], 64);
+        let mut torn = good.clone();
+        torn[1] = 48 | 1; // the first chunk's header, from another moment
+        let memory = |words: &Vec<u64>| Memory {
+            code: vec![],
+            pubkey_code: vec![],
+            heap: vec![(0x1000, words.clone())],
+            main_heap: Some(0),
+        };
+        let mut copies = vec![memory(&torn), memory(&good)].into_iter();
+        let (_, used, reads) =
+            consistent(|| Ok(copies.next().expect("two copies"))).expect("the second walks");
+        assert_eq!(reads, 2);
+        assert!(used.contains(&0x1010));
+        let Err(err) = consistent(|| Ok(memory(&torn))) else {
+            panic!("a copy that never walks was accepted");
+        };
+        assert!(format!("{err:#}").contains("in 8 reads"), "{err:#}");
+    }
 
     /// A heap of `(size, in_use)` chunks, each `size` bytes, then a top chunk of
     /// `top` bytes; `stale` writes an old chunk header (160 | PREV_INUSE) inside the

@@ -18,7 +18,9 @@
 //! block freed into a tcache or a bin has its first words overwritten by the
 //! allocator, but a long-lived heap also keeps stale copies of freed blocks inside
 //! larger free chunks, with their old header and contents intact; [`StoreScan::stale`]
-//! counts those the scan rejected.
+//! counts those the scan rejected. charon keeps running while its memory is copied, so
+//! a copy can be torn by an allocation made meanwhile; the walk detects that, and the
+//! copy is read again (a bounded number of times, [`StoreScan::reads`]).
 //!
 //! Each stored object's subject is read too: the object's fields after the methods
 //! are `key, issuer, subject, …` (`private_pubkey_cert_t`, the same in 5.9.8 and
@@ -54,6 +56,9 @@ pub struct StoreScan {
     /// Blocks that look like an object or a list node but are not the start of a chunk
     /// in use: stale copies inside free memory, not counted.
     pub stale: usize,
+    /// How many copies of charon's memory were read until one walked (charon runs
+    /// while it is read: a copy can be torn; see the private `chunks::consistent`).
+    pub reads: usize,
 }
 
 /// A stored object's subject as charon holds it: `identification_t`'s type and
@@ -205,8 +210,7 @@ fn header_is(word: u64, sizes: [u64; 2]) -> bool {
 /// Counts the raw public keys in the credential store of charon `pid` and reads their
 /// subjects (see the module docs).
 pub fn scan_store(pid: u32) -> Result<StoreScan> {
-    let maps = mappings(pid)?;
-    let m = read_memory(pid, &maps)?;
+    let (m, used, reads) = chunks::consistent(|| read_memory(pid, &mappings(pid)?))?;
     let object_sizes = chunk_sizes(152);
     let node_sizes = chunk_sizes(24);
     let mut objects = HashSet::new();
@@ -228,7 +232,6 @@ pub fn scan_store(pid: u32) -> Result<StoreScan> {
     }
     // Only what starts a chunk in use counts: a long-lived heap keeps stale copies of
     // freed blocks inside free chunks, whose contents match as well as live ones.
-    let (used, _) = chunks::chunks_in_use(&m)?;
     let mut stale = objects.len();
     objects.retain(|o| used.contains(o));
     stale -= objects.len();
@@ -264,6 +267,7 @@ pub fn scan_store(pid: u32) -> Result<StoreScan> {
         methods,
         subjects,
         stale,
+        reads,
     })
 }
 
