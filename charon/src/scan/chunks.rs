@@ -161,21 +161,27 @@ mod tests {
         let good = heap(&[(160, true)], 64);
         let mut torn = good.clone();
         torn[1] = 48 | 1; // the first chunk's header, from another moment
-        let memory = |words: &Vec<u64>| Memory {
-            code: vec![],
-            pubkey_code: vec![],
-            heap: vec![(0x1000, words.clone())],
-            main_heap: Some(0),
-        };
-        let mut copies = vec![memory(&torn), memory(&good)].into_iter();
+        let main = |words: &Vec<u64>| memory(0x1000, words.clone(), true);
+        let mut copies = vec![main(&torn), main(&good)].into_iter();
         let (_, used, reads) =
             consistent(|| Ok(copies.next().expect("two copies"))).expect("the second walks");
         assert_eq!(reads, 2);
         assert!(used.contains(&0x1010));
-        let Err(err) = consistent(|| Ok(memory(&torn))) else {
+        let Err(err) = consistent(|| Ok(main(&torn))) else {
             panic!("a copy that never walks was accepted");
         };
         assert!(format!("{err:#}").contains("in 8 reads"), "{err:#}");
+    }
+
+    /// A copy of memory holding one mapping, `words` at `base`; `main` marks it as
+    /// the `[heap]` mapping.
+    fn memory(base: u64, words: Vec<u64>, main: bool) -> Memory {
+        Memory {
+            code: vec![],
+            pubkey_code: vec![],
+            heap: vec![(base, words)],
+            main_heap: main.then_some(0),
+        }
     }
 
     /// A heap of `(size, in_use)` chunks, each `size` bytes, then a top chunk of
@@ -227,32 +233,18 @@ mod tests {
         words[0] = base + HEAP_INFO;
         words[2] = size;
         words[((HEAP_INFO + MALLOC_STATE_TOP) / 8) as usize] = first + 160;
-        let m = Memory {
-            code: vec![],
-            pubkey_code: vec![],
-            heap: vec![(base, words.clone())],
-            main_heap: None,
-        };
-        let (used, _) = chunks_in_use(&m).expect("the heap ends at heap_info.size");
+        let (used, _) = chunks_in_use(&memory(base, words.clone(), false))
+            .expect("the heap ends at heap_info.size");
         assert!(used.contains(&(first + 16)));
         // Read to the mapping's end, the same heap does not walk.
         words[2] = words.len() as u64 * 8;
-        let m = Memory {
-            heap: vec![(base, words)],
-            ..m
-        };
-        assert!(chunks_in_use(&m).is_err());
+        assert!(chunks_in_use(&memory(base, words, false)).is_err());
     }
 
     #[test]
     fn an_aligned_mapping_that_is_no_heap_is_not_walked() {
         // A thread stack that happens to start at a 64 MiB boundary: zeros.
-        let m = Memory {
-            code: vec![],
-            pubkey_code: vec![],
-            heap: vec![(HEAP_MAX, vec![0; 4096])],
-            main_heap: None,
-        };
+        let m = memory(HEAP_MAX, vec![0; 4096], false);
         let (used, walked) = chunks_in_use(&m).expect("nothing to walk");
         assert!(used.is_empty() && walked.is_empty());
     }
@@ -267,18 +259,13 @@ mod tests {
         words[0] = base + HEAP_INFO;
         words[2] = words.len() as u64 * 8;
         let top_field = ((base + HEAP_INFO + MALLOC_STATE_TOP - base) / 8) as usize;
-        let memory = |words: Vec<u64>| Memory {
-            code: vec![],
-            pubkey_code: vec![],
-            heap: vec![(base, words)],
-            main_heap: None,
-        };
         words[top_field] = first + 160;
-        let (used, walked) = chunks_in_use(&memory(words.clone())).expect("a valid arena");
+        let (used, walked) =
+            chunks_in_use(&memory(base, words.clone(), false)).expect("a valid arena");
         assert_eq!(walked, vec![base]);
         assert!(used.contains(&(first + 16)));
         words[top_field] = first;
-        let err = chunks_in_use(&memory(words)).expect_err("a wrong top");
+        let err = chunks_in_use(&memory(base, words, false)).expect_err("a wrong top");
         assert!(err.to_string().contains("its top is"), "{err}");
     }
 }
