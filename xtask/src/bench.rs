@@ -62,6 +62,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         ],
     )?;
     eprintln!("wrote {}", path.display());
+    crate::pages::update()?;
     Ok(true)
 }
 

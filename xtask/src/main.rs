@@ -29,6 +29,7 @@ mod differential;
 mod heapcount;
 mod leak;
 mod notes;
+mod pages;
 mod predict;
 mod real;
 mod report;

@@ -62,6 +62,8 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
     eprintln!("report: wrote {}", page.display());
     update_designs(&records)?;
     update_readme(&records)?;
+    update_reading_loom()?;
+    crate::pages::update()?;
     Ok(records.iter().all(Record::as_expected))
 }
 
@@ -362,6 +364,23 @@ fn update_designs(records: &[Record]) -> Result<()> {
     let path = notes.join("designs.md");
     let perf = std::fs::read_to_string(notes.join("performance.md")).unwrap_or_default();
     crate::notes::rewrite_blocks(&path, &[(DESIGNS_BLOCK, designs_block(records, &perf))])?;
+    eprintln!("report: updated {}", path.display());
+    Ok(())
+}
+
+/// The other blocks of notes/reading-loom.md: the litmus verdicts and its excerpts of
+/// the results.md just written. `tests/litmus.rs` computes and checks them; in the loom
+/// build, with `LITMUS_WRITE_NOTES` set, it writes them.
+fn update_reading_loom() -> Result<()> {
+    let status = crate::cargo::cargo(LOOM, &["test", "--release", "-q", "--test", "litmus"])
+        .env("LITMUS_WRITE_NOTES", "1")
+        .status()
+        .context("cannot run tests/litmus.rs")?;
+    anyhow::ensure!(
+        status.success(),
+        "tests/litmus.rs failed while rewriting notes/reading-loom.md"
+    );
+    let path = root().join("notes/reading-loom.md");
     eprintln!("report: updated {}", path.display());
     Ok(())
 }

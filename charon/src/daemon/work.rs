@@ -95,9 +95,9 @@ impl Work {
     }
 
     /// `openssl`: load the openssl plugin (ECDSA and Ed25519 keys need it). The race runs
-    /// leave it out, as the reference measurements did (notes/the-bug.md): libcrypto's internal locks are
-    /// taken by the reloading and the listing threads alike, and helgrind then sees them
-    /// ordered, which hides the unordered subject accesses (RSA keys parse with gmp).
+    /// leave it out (notes/real-daemon.md): libcrypto's internal locks are taken by the
+    /// reloading and the listing threads alike, and helgrind then sees them ordered,
+    /// which hides the unordered subject accesses (RSA keys parse with gmp).
     ///
     /// `ike_port`: the UDP port charon listens on for IKE (and the next one for NAT-T);
     /// `None`: random ports (nothing talks IKE to it).

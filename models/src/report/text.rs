@@ -5,21 +5,24 @@ use super::marks::{flagged, meaning, name_threads, thread_names};
 use crate::record::{Record, StepKind};
 use std::fmt::Write;
 
+/// The columns of the verdict matrix's fixed-width table ([`matrix`]).
+pub const MATRIX_HEADER: [&str; 10] = [
+    "scenario",
+    "variant",
+    "flow",
+    "checker",
+    "expected",
+    "outcome",
+    "interleavings",
+    "first fail",
+    "seconds",
+    "bounds",
+];
+
 /// The verdict matrix as a fixed-width table.
 pub fn matrix(records: &[Record]) -> String {
     let mut out = String::new();
-    let header = [
-        "scenario",
-        "variant",
-        "flow",
-        "checker",
-        "expected",
-        "outcome",
-        "interleavings",
-        "first fail",
-        "seconds",
-        "bounds",
-    ];
+    let header = MATRIX_HEADER;
     let rows: Vec<[String; 10]> = records
         .iter()
         .map(|r| {
