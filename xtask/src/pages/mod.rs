@@ -13,6 +13,7 @@
 //! `cargo xtask report` and `cargo xtask bench` call [`update`] after writing their own
 //! output. Alone: `SWAN_BLESS=1 cargo test -p xtask pages::`.
 
+mod checkers;
 mod perf;
 mod readme;
 mod real_daemon;
