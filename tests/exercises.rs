@@ -245,7 +245,7 @@ mod under_loom {
     fn pasted_timeline() -> (Vec<Step>, Vec<usize>) {
         let md = include_str!("../notes/exercises.md");
         let start = md
-            .find("<!-- exercise-4-timeline")
+            .find("<!-- generated:exercise-4-timeline -->")
             .expect("exercise 4's timeline marker");
         let block = &md[start..];
         let block = &block[block.find("```text").expect("a text block") + 7..];
@@ -319,6 +319,23 @@ mod under_loom {
             )),
             "{msg}"
         );
+
+        // The pasted report names the same two lines (it is inside a generated block,
+        // which the number test skips, so this is what keeps it current).
+        let md = include_str!("../notes/exercises.md");
+        let block = &md[md.find("<!-- generated:exercise-4-timeline -->").unwrap()..];
+        let block = &block[..block
+            .find("<!-- /generated:exercise-4-timeline -->")
+            .unwrap()];
+        for (access, line) in [("write:", write_line), ("read:", read_line)] {
+            let at = format!("src/subject/in_place.rs:{line}:");
+            assert!(
+                block.lines().any(
+                    |l| l.trim_start_matches([' ', '|']).starts_with(access) && l.contains(&at)
+                ),
+                "the pasted report in notes/exercises.md must name {access} {at}: regenerate it"
+            );
+        }
 
         let step = |seq: usize| steps.iter().find(|s| s.0 == seq).unwrap();
         // The racing pair the solution names.
