@@ -100,6 +100,19 @@ mod under_loom {
             .collect();
         println!("ex1: locked × reload_vs_lookup interleavings at bounds 0, 1, 2, 3, unbounded: {counts:?}");
         assert_eq!(counts[0], 1, "bound 0: one execution, no preemption");
+        // The table of notes/solutions/1-preemption-bound.md (allow-listed as asserted).
+        const TABLE_ROW: &str = "| interleavings (`locked`, pass) | 1 | 16 | 70 | 221 | 3519 |";
+        let md = include_str!("../notes/solutions/1-preemption-bound.md");
+        let now: Vec<String> = counts.iter().map(u64::to_string).collect();
+        assert!(
+            md.contains(TABLE_ROW),
+            "notes/solutions/1-preemption-bound.md lacks {TABLE_ROW:?}"
+        );
+        assert_eq!(
+            TABLE_ROW,
+            format!("| interleavings (`locked`, pass) | {} |", now.join(" | ")),
+            "notes/solutions/1-preemption-bound.md's table is stale"
+        );
         assert!(
             counts.windows(2).all(|w| w[0] < w[1]),
             "counts must grow with the bound: {counts:?}"
