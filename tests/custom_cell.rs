@@ -69,6 +69,32 @@ impl MutableSubject for Unsynced {
     }
 }
 
+/// A cell the checker cannot see: a `std` mutex instead of the facade's. Correct on
+/// real threads, but loom never sees it lock, so a loom `pass` of it would prove nothing.
+pub struct StdMutexCell(std::sync::Mutex<Identity>);
+
+impl SubjectCell for StdMutexCell {
+    const DESIGN: Design = Design::Custom("user_std_mutex");
+    fn new(subject: Identity) -> Self {
+        StdMutexCell(std::sync::Mutex::new(subject))
+    }
+    fn read<R>(
+        &self,
+        _op: &'static str,
+        _owner: &dyn std::fmt::Display,
+        f: impl FnOnce(&Identity) -> R,
+    ) -> R {
+        let subject = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        f(&subject)
+    }
+}
+
+impl MutableSubject for StdMutexCell {
+    fn set(&self, subject: &Identity, _owner: &dyn std::fmt::Display) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = subject.clone();
+    }
+}
+
 /// The user's cells under every checker of the build (loom, shuttle or real threads),
 /// through the one public helper.
 #[cfg(not(crossbeam_loom))]
@@ -113,6 +139,32 @@ mod checked {
         if cfg!(loom) {
             for r in verdicts::<MutexCell>(Scenario::ConcurrentReloads, Outcome::Duplicates) {
                 assert_eq!(r.outcome, Outcome::Duplicates);
+            }
+        }
+    }
+
+    /// The harness refuses a cell loom cannot see (`std::sync::Mutex`): its run is not a
+    /// pass but an error saying why; the facade-mutex cell, identical otherwise, is not
+    /// refused (the negative control of the refusal).
+    #[cfg(loom)]
+    #[test]
+    fn a_cell_on_std_primitives_is_refused_as_vacuous_and_a_facade_cell_is_not() {
+        use swan_credstore_models::check::VACUOUS;
+        for scenario in [Scenario::ReloadVsLookup, Scenario::ReloadVsListCerts] {
+            for r in verdicts::<StdMutexCell>(scenario, Outcome::Pass) {
+                let msg = r.message.as_deref().unwrap_or("");
+                assert_eq!(r.outcome, Outcome::Error, "{scenario}: {msg}");
+                assert!(msg.starts_with(VACUOUS), "{scenario}: {msg}");
+                assert!(msg.contains("use swan_credstore::sync"), "{msg}");
+                assert!(r.interleavings >= 1, "loom ran it: {msg}");
+                eprintln!(
+                    "{scenario}: {} after {} interleavings: {msg}",
+                    r.outcome, r.interleavings
+                );
+            }
+            for r in verdicts::<MutexCell>(scenario, Outcome::Pass) {
+                assert_eq!(r.outcome, Outcome::Pass, "{scenario}: {:?}", r.message);
+                assert!(r.message.is_none());
             }
         }
     }
