@@ -9,20 +9,12 @@
 #[cfg(all(loom, not(crossbeam_loom)))]
 #[path = "../notes/solutions/clear_then_set.rs"]
 mod clear_then_set;
-#[cfg(all(loom, not(crossbeam_loom)))]
-#[path = "../notes/solutions/half_applied_fix.rs"]
-mod half_applied_fix;
-#[cfg(all(loom, not(crossbeam_loom)))]
-#[path = "../notes/solutions/my-cell/src/lib.rs"]
-mod my_cell;
 
 /// Exercises 1–4 under loom.
 #[cfg(all(loom, not(crossbeam_loom)))]
 mod under_loom {
     use super::clear_then_set::ClearThenSet;
-    use super::half_applied_fix::load_conn_half_fixed;
-    use super::my_cell::{HalfLocked, SnapshotCell};
-    use swan_credstore::{Immutable, LoadFn, SubjectCell, Vici};
+    use swan_credstore::{LoadFn, SubjectCell, Vici};
     use swan_credstore_models::check::{check_cell, CellUnderTest, CheckOptions};
     use swan_credstore_models::expect;
     use swan_credstore_models::loom_check::{check, LoomOptions};
@@ -171,81 +163,6 @@ mod under_loom {
             r.interleavings,
             text::timeline(&r)
         );
-    }
-
-    /// Exercise 2: the user's own cell passes the reader scenarios, its broken variant is
-    /// caught, and no cell can stop the pre-fix flow's duplicates.
-    #[test]
-    fn ex2_own_cell_passes_and_its_broken_variant_races() {
-        for scenario in [Scenario::ReloadVsLookup, Scenario::ReloadVsListCerts] {
-            let good = custom(
-                scenario,
-                Vici::<SnapshotCell>::load_conn_pre_fix,
-                Flow::PreFix,
-                Outcome::Pass,
-                None,
-            );
-            assert_eq!(good.outcome, Outcome::Pass, "{:?}", good.message);
-            assert!(good.bounds.exhaustive && good.interleavings > 1);
-            println!(
-                "ex2: my_snapshot × {scenario}: pass, {} interleavings",
-                good.interleavings
-            );
-            let bad = custom(
-                scenario,
-                Vici::<HalfLocked>::load_conn_pre_fix,
-                Flow::PreFix,
-                Outcome::Race,
-                None,
-            );
-            assert_eq!(bad.outcome, Outcome::Race);
-            assert!(bad
-                .message
-                .as_deref()
-                .unwrap()
-                .contains("Causality violation"));
-        }
-        let dup = custom(
-            Scenario::ConcurrentReloads,
-            Vici::<SnapshotCell>::load_conn_pre_fix,
-            Flow::PreFix,
-            Outcome::Duplicates,
-            None,
-        );
-        assert_eq!(dup.outcome, Outcome::Duplicates);
-    }
-
-    /// Exercise 3: the half-applied fix stores duplicates even with immutable certs, and
-    /// `concurrent_reloads` classifies it so; the real fix passes the same scenario.
-    #[test]
-    fn ex3_half_applied_fix_is_caught_as_duplicates() {
-        let broken = custom(
-            Scenario::ConcurrentReloads,
-            load_conn_half_fixed::<Immutable, _>,
-            Flow::UpstreamFix,
-            Outcome::Duplicates,
-            None,
-        );
-        assert_eq!(broken.outcome, Outcome::Duplicates, "{:?}", broken.message);
-        let msg = broken.message.as_deref().unwrap();
-        assert!(
-            msg.starts_with("duplicates: 2 objects stored for 1 key(s)"),
-            "{msg}"
-        );
-        assert!(broken.bounds.exhaustive);
-        println!(
-            "ex3: half-applied fix × concurrent_reloads: duplicates at interleaving #{} of {}",
-            broken.first_failing.unwrap(),
-            broken.interleavings
-        );
-        let fixed = custom(
-            Scenario::ConcurrentReloads,
-            Vici::<Immutable>::load_conn_upstream_fix,
-            Flow::UpstreamFix,
-            Outcome::Pass,
-            None,
-        );
-        assert_eq!(fixed.outcome, Outcome::Pass);
     }
 
     /// One step of a timeline: (seq, thread, "op: detail").
