@@ -1,8 +1,12 @@
 //! `cargo xtask leak [--out DIR] [--max-reloads N] [--prefix-budget E]`: the growth
 //! report. Sweeps reloads (0 to 100,000), keys per connection (1, 2, 4), id vs no id
 //! and clear-creds periods (never, every 1,000 reloads), runs both flows, and writes
-//! `leak.md` (table and measured slopes), `leak.json` and `leak.svg` (stored objects
-//! and heap bytes against reloads, both flows) into `target/reports/` or `--out`.
+//! `leak.md` (table and measured slopes), `leak.json`, and the plot as `leak.svg` and
+//! `leak.png` into `target/reports/` or `--out`. The plot (see `leak/plot.rs`) has a
+//! title, axes, ticks and legends (DejaVu Sans from the `dejavu` crate, no system font):
+//! stored objects against reloads log–log, with the real charons' counts of
+//! `notes/figures/real-points.tsv` (checked against the model: an off point fails the
+//! run) as markers; heap bytes log–log; and the clear-creds sawtooth, linear.
 //!
 //! Cost: the store deduplicates by a linear scan, so in the pre-fix flow with an id
 //! every reload scans a store that grows by k objects per reload: N reloads cost
