@@ -1,8 +1,12 @@
 //! `cargo xtask leak [--out DIR] [--max-reloads N] [--prefix-budget E]`: the growth
 //! report. Sweeps reloads (0 to 100,000), keys per connection (1, 2, 4), id vs no id
 //! and clear-creds periods (never, every 1,000 reloads), runs both flows, and writes
-//! `leak.md` (table and measured slopes), `leak.json` and `leak.svg` (stored objects
-//! and heap bytes against reloads, both flows) into `target/reports/` or `--out`.
+//! `leak.md` (table and measured slopes), `leak.json`, and the plot as `leak.svg` and
+//! `leak.png` into `target/reports/` or `--out`. The plot (see `leak/plot.rs`) has a
+//! title, axes, ticks and legends (DejaVu Sans from the `dejavu` crate, no system font):
+//! stored objects against reloads log–log, with the real charons' counts of
+//! `notes/figures/real-points.tsv` (checked against the model: an off point fails the
+//! run) as markers; heap bytes log–log; and the clear-creds sawtooth, linear.
 //!
 //! Cost: the store deduplicates by a linear scan, so in the pre-fix flow with an id
 //! every reload scans a store that grows by k objects per reload: N reloads cost
@@ -20,10 +24,12 @@
 //! Heap bytes are live bytes of the model state (see `predict`), measured one series
 //! at a time on this thread.
 
+mod plot;
+mod real;
+
 use crate::predict::{measure, Point};
 use anyhow::{Context, Result};
 use clap::Args;
-use plotters::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -44,9 +50,19 @@ pub struct LeakArgs {
     pub prefix_budget: f64,
 }
 
-const CHECKPOINTS: [usize; 13] = [
-    0, 10, 100, 1_000, 2_000, 5_000, 10_000, 15_000, 20_000, 30_000, 50_000, 75_000, 100_000,
+/// Where every series is sampled (the table of `leak.md` lists these).
+const CHECKPOINTS: [usize; 20] = [
+    0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 20_000, 30_000,
+    50_000, 75_000, 100_000,
 ];
+
+/// Extra samples of the clear-creds series for the sawtooth panel: every 50 reloads
+/// and the last reload before each clear, up to the panel's end.
+fn sawtooth_checkpoints(period: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..=plot::SAWTOOTH_RELOADS).step_by(50).collect();
+    v.extend((1..=plot::SAWTOOTH_RELOADS / period).map(|i| i * period - 1));
+    v
+}
 
 const RSA_2048: &[u8] = include_bytes!("../../tests/data/keys/rsa.pub.der");
 
@@ -131,7 +147,13 @@ fn run_series(
         .filter(|&n| n <= args.max_reloads && (n <= 1_000 || cost(n) <= args.prefix_budget))
         .max()
         .unwrap_or(0);
-    let checkpoints: Vec<usize> = CHECKPOINTS.iter().copied().filter(|&n| n <= top).collect();
+    let mut checkpoints: Vec<usize> = CHECKPOINTS.to_vec();
+    if let Some(period) = clear_every {
+        checkpoints.extend(sawtooth_checkpoints(period));
+    }
+    checkpoints.retain(|&n| n <= top);
+    checkpoints.sort_unstable();
+    checkpoints.dedup();
     let specs = || vec![spec(ders, id)];
     let (points, _) = match flow {
         Flow::PreFix => measure(
@@ -267,7 +289,7 @@ pub fn run(args: &LeakArgs) -> Result<bool> {
     );
     let _ = writeln!(md, "## Table\n\n| series | N | stored objects | list nodes | heap bytes |\n|---|---:|---:|---:|---:|");
     for s in &all {
-        for p in &s.points {
+        for p in s.points.iter().filter(|p| CHECKPOINTS.contains(&p.reloads)) {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} |",
@@ -279,75 +301,44 @@ pub fn run(args: &LeakArgs) -> Result<bool> {
             );
         }
     }
-    let (md_path, json_path, svg_path) = (
+    let real = real::load()?;
+    let off = real::off_model(&all, &real);
+    let _ = writeln!(
+        md,
+        "\n## Real daemons\n\n{} counts of stored raw-key objects in real charons ({}, \
+         sources in its header) are plotted as markers; {} of them differ from the model.",
+        real.len(),
+        real::RECORD,
+        off.len()
+    );
+    for line in &off {
+        let _ = writeln!(md, "- off the model: {line}");
+    }
+    ok &= off.is_empty();
+    let (md_path, json_path, svg_path, png_path) = (
         out.join("leak.md"),
         out.join("leak.json"),
         out.join("leak.svg"),
+        out.join("leak.png"),
     );
     std::fs::write(&md_path, &md).with_context(|| format!("cannot write {}", md_path.display()))?;
     let json = serde_json::to_string_pretty(&all).context("cannot serialise the series")?;
     std::fs::write(&json_path, json)
         .with_context(|| format!("cannot write {}", json_path.display()))?;
-    plot(&all, &svg_path).with_context(|| format!("cannot draw {}", svg_path.display()))?;
+    plot::write(&all, &real, &svg_path, &png_path)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("cannot draw {}", svg_path.display()))?;
+    for line in &off {
+        eprintln!("real point off the model: {line}");
+    }
     println!("{verdicts}");
     println!(
-        "wrote {}, leak.json and leak.svg ({:.1} s)",
+        "wrote {}, leak.json, leak.svg and leak.png ({:.1} s)",
         md_path.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(ok)
 }
 
-/// Two panels (stored objects, heap bytes) against reloads, one line per series
-/// without clear-creds; pre-fix in red tones, fixed in blue. No text is drawn (no
-/// fonts needed): `leak.md` names the series in the same order and colours.
-fn plot(all: &[Series], path: &std::path::Path) -> Result<()> {
-    let root = SVGBackend::new(path, (1200, 500)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let panels = root.split_evenly((1, 2));
-    let chosen: Vec<&Series> = all.iter().filter(|s| s.clear_every.is_none()).collect();
-    let max_n = chosen
-        .iter()
-        .flat_map(|s| &s.points)
-        .map(|p| p.reloads)
-        .max()
-        .unwrap_or(1) as f64;
-    for (panel, heap) in panels.iter().zip([false, true]) {
-        let value = |p: &Point| {
-            if heap {
-                p.heap_bytes as f64
-            } else {
-                p.stored_objects as f64
-            }
-        };
-        let max_v = chosen
-            .iter()
-            .flat_map(|s| &s.points)
-            .map(value)
-            .fold(1.0, f64::max);
-        let area = panel.margin(20, 20, 20, 20);
-        let mut chart =
-            ChartBuilder::on(&area).build_cartesian_2d(0.0..max_n, 0.0..max_v * 1.05)?;
-        chart
-            .plotting_area()
-            .draw(&PathElement::new(vec![(0.0, 0.0), (max_n, 0.0)], BLACK))?;
-        chart.plotting_area().draw(&PathElement::new(
-            vec![(0.0, 0.0), (0.0, max_v * 1.05)],
-            BLACK,
-        ))?;
-        for (i, s) in chosen.iter().enumerate() {
-            let shade = (40 + 30 * (i % 7)) as u8;
-            let colour = if s.flow == Flow::PreFix {
-                RGBColor(220, shade, shade)
-            } else {
-                RGBColor(shade, shade, 220)
-            };
-            chart.draw_series(LineSeries::new(
-                s.points.iter().map(|p| (p.reloads as f64, value(p))),
-                colour.stroke_width(2),
-            ))?;
-        }
-    }
-    root.present()?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests;
