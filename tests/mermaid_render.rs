@@ -112,7 +112,7 @@ fn flowchart_labels(block: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in block.lines() {
         let mut rest = line;
-        while let Some(at) = rest.find(|c| c == '[' || c == '|') {
+        while let Some(at) = rest.find(['[', '|']) {
             let open = &rest[at..];
             let Some(body) = open.get(1..).filter(|b| b.starts_with('"')) else {
                 rest = &rest[at + 1..];
