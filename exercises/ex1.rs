@@ -1,5 +1,6 @@
 //! Your answers to exercise 1 (notes/exercises.md): replace each `None` with your answer
-//! and run `cargo xtask exercises` (or the loom command in notes/exercises.md).
+//! and run the grader: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test
+//! --release --test grading -- --nocapture your_answers`.
 
 /// Part 1: the smallest `--preemption-bound` at which loom still reports the race of
 /// `reload_vs_lookup × in_place × pre_fix`.

@@ -1,7 +1,7 @@
 //! Your answers to exercise 4 (notes/exercises.md): fill each `""`/`None`.
 
-/// Question 1: the source location (`file:line`, as loom prints it, without the
-/// column) of the racing write, e.g. `"src/some/file.rs:12"`.
+/// Question 1: the source location (`file:line`, with or without loom's column) of the
+/// racing write, e.g. `"src/some/file.rs:12"`.
 pub const WRITE_AT: &str = "";
 
 /// Question 1: the source location (`file:line`) of the racing read.

@@ -114,7 +114,7 @@ mod under_loom {
     /// Exercise 1, part 3: an atomicity violation needs one preemption — invisible at
     /// bound 0, found at bound 1 and without a bound.
     #[test]
-    fn ex1_clear_then_set_needs_one_preemption() {
+    fn ex1_clear_then_set_bounds() {
         let load: LoadFn<ClearThenSet> = Vici::<ClearThenSet>::load_conn_pre_fix;
         let at = |b| {
             custom(
