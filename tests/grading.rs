@@ -308,30 +308,11 @@ fn the_reference_answers_are_right() {
     assert_eq!(dup.outcome, Outcome::Duplicates, "{:?}", dup.message);
 }
 
-/// A wrong answer to exercise 2 that loom cannot see: the identity behind a
-/// `std::sync::Mutex`, invisible to loom, so its pass would prove nothing.
-struct StdMutexCell(std::sync::Mutex<swan_credstore::Identity>);
-
-impl SubjectCell for StdMutexCell {
-    const DESIGN: swan_credstore::Design = swan_credstore::Design::Custom("std_mutex");
-    fn new(subject: swan_credstore::Identity) -> Self {
-        StdMutexCell(std::sync::Mutex::new(subject))
-    }
-    fn read<R>(
-        &self,
-        _op: &'static str,
-        _owner: &dyn std::fmt::Display,
-        f: impl FnOnce(&swan_credstore::Identity) -> R,
-    ) -> R {
-        f(&self.0.lock().unwrap())
-    }
-}
-
-impl swan_credstore::MutableSubject for StdMutexCell {
-    fn set(&self, subject: &swan_credstore::Identity, _owner: &dyn std::fmt::Display) {
-        *self.0.lock().unwrap() = subject.clone();
-    }
-}
+/// A wrong answer to exercise 2 that loom cannot see (the identity behind a
+/// `std::sync::Mutex`), so its pass would prove nothing.
+#[path = "cells/std_mutex.rs"]
+mod std_mutex;
+use std_mutex::StdMutexCell;
 
 /// Wrong answers fail, each with its lesson; empty answers are not answered.
 #[test]
