@@ -10,9 +10,14 @@
 //!   cert's timeline label and clones the subject it read (model bookkeeping that the C
 //!   code does not have); shown to size that overhead, not to compare designs.
 //!
+//! `cell_cow_cache` reads through `CopyOnWrite::cached()` (`arc_swap::Cache`, a snapshot
+//! each reader keeps and revalidates with one relaxed load).
+//!
 //! `read_with_writer` runs one writer thread (the machine has two cores: one reader, one
 //! writer) that keeps calling `set_subject`, alternating two identities, until the
-//! measurement ends. `Immutable` has no setter, so it has no writer row; the floor's
+//! measurement ends: a saturating writer, nothing like a reload.
+//! `read_writer_100us` and `read_writer_1ms` run the same writer at a reload's rate: one
+//! replacement, then a sleep of 100 µs or 1 ms (a reload replaces each subject once). `Immutable` has no setter, so it has no writer row; the floor's
 //! writer row is a control thread that spins on its own data (no shared writes), to
 //! show what merely having the second core busy costs.
 //!
@@ -90,6 +95,10 @@ mod benches {
         g.bench_function("cell_cow_load_full", |b| {
             b.iter(|| black_box(&cow).snapshot().read(|s| s.matches(&q)))
         });
+        g.bench_function("cell_cow_cache", |b| {
+            let mut cache = cow.cached();
+            b.iter(|| black_box(&mut cache).read(|s| s.matches(&q)))
+        });
         let epoch = Epoch::new(peer());
         g.bench_function("cell_epoch", |b| {
             b.iter(|| cell_check(black_box(&epoch), &q))
@@ -112,6 +121,61 @@ mod benches {
         cert!("cert_epoch", Epoch);
         cert!("cert_immutable", Immutable);
         g.finish();
+    }
+
+    /// The cells' reads against a writer that replaces the subject once every `pause`.
+    fn paced(c: &mut Criterion, group: &str, pause: Duration) {
+        let q = peer();
+        let ids = [peer(), other()];
+        let mut g = c.benchmark_group(group);
+        macro_rules! cell {
+            ($name:literal, $cell:ty, |$c:ident| $read:expr) => {{
+                let cell = <$cell>::new(peer());
+                let n = std::sync::atomic::AtomicUsize::new(0);
+                g.bench_function($name, |b| {
+                    with_writer(
+                        || {
+                            let i = n.fetch_add(1, Ordering::Relaxed);
+                            cell.set(&ids[i & 1], &"");
+                            std::thread::sleep(pause);
+                        },
+                        || {
+                            let $c = &cell;
+                            b.iter(|| $read)
+                        },
+                    )
+                });
+            }};
+        }
+        cell!("cell_locked", Locked, |c| cell_check(black_box(c), &q));
+        cell!("cell_cow_load", CopyOnWrite, |c| cell_check(
+            black_box(c),
+            &q
+        ));
+        {
+            let cell = CopyOnWrite::new(peer());
+            let n = std::sync::atomic::AtomicUsize::new(0);
+            g.bench_function("cell_cow_cache", |b| {
+                with_writer(
+                    || {
+                        let i = n.fetch_add(1, Ordering::Relaxed);
+                        cell.set(&ids[i & 1], &"");
+                        std::thread::sleep(pause);
+                    },
+                    || {
+                        let mut cache = cell.cached();
+                        b.iter(|| black_box(&mut cache).read(|s| s.matches(&q)))
+                    },
+                )
+            });
+        }
+        cell!("cell_epoch", Epoch, |c| cell_check(black_box(c), &q));
+        g.finish();
+    }
+
+    fn reload_rate(c: &mut Criterion) {
+        paced(c, "read_writer_100us", Duration::from_micros(100));
+        paced(c, "read_writer_1ms", Duration::from_millis(1));
     }
 
     fn contended(c: &mut Criterion) {
@@ -159,6 +223,22 @@ mod benches {
             |c: &CopyOnWrite, q: &Identity| c.snapshot().read(|s| s.matches(q))
         );
         cell!("cell_epoch", Epoch, cell_check::<Epoch>);
+        {
+            let cell = CopyOnWrite::new(peer());
+            let n = std::sync::atomic::AtomicUsize::new(0);
+            g.bench_function("cell_cow_cache", |b| {
+                with_writer(
+                    || {
+                        let i = n.fetch_add(1, Ordering::Relaxed);
+                        cell.set(&ids[i & 1], &"");
+                    },
+                    || {
+                        let mut cache = cell.cached();
+                        b.iter(|| black_box(&mut cache).read(|s| s.matches(&q)))
+                    },
+                )
+            });
+        }
 
         let census = Census::new();
         let key = PublicKey::synthetic("peer");
@@ -186,6 +266,6 @@ mod benches {
     criterion::criterion_group! {
         name = read_path;
         config = config();
-        targets = single, contended
+        targets = single, contended, reload_rate
     }
 }

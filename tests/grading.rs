@@ -48,6 +48,7 @@ fn opts(bound: Option<usize>) -> LoomOptions {
     LoomOptions {
         preemption_bound: bound,
         record: true,
+        full: false,
     }
 }
 

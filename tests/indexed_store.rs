@@ -254,6 +254,7 @@ mod under_loom {
             loom: LoomOptions {
                 preemption_bound: None,
                 record: false,
+                full: false,
             },
         };
         let mut records = check_cell(

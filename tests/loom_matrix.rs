@@ -31,6 +31,7 @@ fn records() -> &'static [Record] {
         let opts = LoomOptions {
             preemption_bound: None,
             record: true,
+            full: false,
         };
         loom_cases().iter().map(|c| check(c, &opts)).collect()
     })
@@ -81,11 +82,20 @@ fn fixed_designs_pass_with_stated_bounds() {
     assert!(!passes.is_empty());
     for r in passes {
         assert_eq!(r.outcome, Outcome::Pass, "{}", describe(r));
-        if r.variant == Variant::Epoch {
-            assert_eq!(r.bounds.preemption_bound, Some(2), "epoch rows are bounded");
-            assert!(!r.bounds.exhaustive);
-        } else {
-            assert!(r.bounds.exhaustive && r.bounds.preemption_bound.is_none());
+        let case = loom_cases()
+            .into_iter()
+            .find(|c| (c.scenario, c.variant, c.flow) == (r.scenario, r.variant, r.flow))
+            .unwrap();
+        let planned = swan_credstore_models::ladder::bound(&case, false);
+        assert_eq!(
+            r.bounds.preemption_bound,
+            planned,
+            "{}: the plan's bound",
+            describe(r)
+        );
+        assert_eq!(r.bounds.exhaustive, planned.is_none());
+        if r.variant != Variant::Epoch {
+            assert!(planned.is_none(), "only epoch rows are bounded");
         }
         assert_eq!(r.bounds.threads, 3);
         assert!(
@@ -317,6 +327,7 @@ fn a_preemption_bound_is_stated_and_still_finds_the_race() {
         &LoomOptions {
             preemption_bound: Some(0),
             record: true,
+            full: false,
         },
     );
     assert_eq!(r.bounds.preemption_bound, Some(0));

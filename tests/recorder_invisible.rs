@@ -30,6 +30,7 @@ fn recording_does_not_change_what_loom_explores() {
             &LoomOptions {
                 preemption_bound: None,
                 record: true,
+                full: false,
             },
         );
         let off = check(
@@ -37,6 +38,7 @@ fn recording_does_not_change_what_loom_explores() {
             &LoomOptions {
                 preemption_bound: None,
                 record: false,
+                full: false,
             },
         );
         assert_eq!(

@@ -294,6 +294,7 @@ fn conclude(
     };
     let record = Record {
         scenario: SCENARIO,
+        scope: swan_credstore_models::record::Scope::Base,
         variant: release.variant(),
         cell: None,
         flow: release.flow(),

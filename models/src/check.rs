@@ -125,6 +125,7 @@ pub fn check_cell<C: SubjectCell, S: CertStore<C>>(
         .map(|&checker| {
             let case = Case {
                 scenario,
+                scope: crate::record::Scope::Base,
                 variant: CellUnderTest::<C, S>::variant(),
                 cell: C::DESIGN.custom_name(),
                 flow: cell.flow,

@@ -3,7 +3,7 @@
 
 #[cfg(any(loom, shuttle))]
 use crate::negative::LeakyCow;
-use crate::record::{Flow, Scenario, Variant};
+use crate::record::{Flow, Scenario, Scope, Variant};
 use crate::scenarios::{self, Reader};
 use crate::storm::{self, StormSize};
 #[cfg(any(loom, shuttle))]
@@ -27,15 +27,27 @@ pub fn body_for<C: SubjectCell, S: CertStore<C>>(
     load: LoadFn<C, S>,
     size: StormSize,
 ) -> Body {
+    body_in(scenario, Scope::Base, load, size)
+}
+
+/// [`body_for`] at a rung of the scope ladder (`scope` is ignored by the storm).
+pub fn body_in<C: SubjectCell, S: CertStore<C>>(
+    scenario: Scenario,
+    scope: Scope,
+    load: LoadFn<C, S>,
+    size: StormSize,
+) -> Body {
     match scenario {
         Scenario::ReloadVsLookup => {
-            Box::new(move || scenarios::reload_vs_reader(load, Reader::IkeLookup))
+            Box::new(move || scenarios::reload_vs_reader_in(load, Reader::IkeLookup, scope))
         }
         Scenario::ReloadVsListCerts => {
-            Box::new(move || scenarios::reload_vs_reader(load, Reader::ListCerts))
+            Box::new(move || scenarios::reload_vs_reader_in(load, Reader::ListCerts, scope))
         }
-        Scenario::ConcurrentReloads => Box::new(move || scenarios::concurrent_reloads(load)),
-        Scenario::ReloadVsClear => Box::new(move || scenarios::reload_vs_clear(load)),
+        Scenario::ConcurrentReloads => {
+            Box::new(move || scenarios::concurrent_reloads_in(load, scope))
+        }
+        Scenario::ReloadVsClear => Box::new(move || scenarios::reload_vs_clear_in(load, scope)),
         Scenario::Storm => Box::new(move || storm::storm(load, size)),
     }
 }
@@ -44,24 +56,34 @@ pub fn body_for<C: SubjectCell, S: CertStore<C>>(
 /// cannot run that flow (an immutable subject has no `set_subject`), is not a matrix
 /// design, or does not exist in this build (epoch under plain loom; the negative
 /// controls, [`Variant::checker_only`], outside the loom and shuttle builds).
-pub fn body(scenario: Scenario, variant: Variant, flow: Flow, size: StormSize) -> Option<Body> {
+pub fn body(
+    scenario: Scenario,
+    scope: Scope,
+    variant: Variant,
+    flow: Flow,
+    size: StormSize,
+) -> Option<Body> {
     macro_rules! mutable {
         ($cell:ty) => {
             Some(match flow {
                 Flow::PreFix => {
-                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_pre_fix, size)
+                    body_in::<$cell, _>(scenario, scope, Vici::<$cell>::load_conn_pre_fix, size)
                 }
-                Flow::UpstreamFix => {
-                    body_for::<$cell, _>(scenario, Vici::<$cell>::load_conn_upstream_fix, size)
-                }
+                Flow::UpstreamFix => body_in::<$cell, _>(
+                    scenario,
+                    scope,
+                    Vici::<$cell>::load_conn_upstream_fix,
+                    size,
+                ),
             })
         };
     }
     macro_rules! fixed {
         ($store:ty) => {
             (flow == Flow::UpstreamFix).then(|| {
-                body_for(
+                body_in(
                     scenario,
+                    scope,
                     Vici::<Immutable, $store>::load_conn_upstream_fix,
                     size,
                 )
@@ -101,7 +123,14 @@ mod tests {
     fn checker_only_designs_have_no_body_on_real_threads() {
         for variant in Variant::MATRIX {
             for flow in Flow::ALL {
-                let built = body(Scenario::Storm, variant, flow, StormSize::SHUTTLE).is_some();
+                let built = body(
+                    Scenario::Storm,
+                    Scope::Base,
+                    variant,
+                    flow,
+                    StormSize::SHUTTLE,
+                )
+                .is_some();
                 if variant.checker_only() {
                     assert!(!built, "{variant} × {flow} must not exist on real threads");
                 }
@@ -114,6 +143,7 @@ mod tests {
         }
         assert!(body(
             Scenario::Storm,
+            Scope::Base,
             Variant::Locked,
             Flow::PreFix,
             StormSize::SHUTTLE

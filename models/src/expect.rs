@@ -1,13 +1,15 @@
 //! The verdict matrix: which scenario runs with which design, flow and checker, and the
 //! outcome each combination must have — as a table of rules, each with its reason.
 
-use crate::record::{Checker, Flow, Outcome, Scenario, Variant};
+use crate::record::{Checker, Flow, Outcome, Scenario, Scope, Variant};
 
 /// One cell of the matrix, as a checker runs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Case {
     /// Scenario.
     pub scenario: Scenario,
+    /// The rung of the scope ladder ([`Scope::Base`] for the verdict matrix).
+    pub scope: Scope,
     /// Design ([`Variant::Custom`] for a cell from outside the matrix).
     pub variant: Variant,
     /// A custom cell's own name (`None` for the matrix's designs).
@@ -31,6 +33,8 @@ pub struct Rule {
     pub scenarios: &'static [Scenario],
     /// Checkers it applies to.
     pub checkers: &'static [Checker],
+    /// Rungs of the scope ladder it applies to.
+    pub scopes: &'static [Scope],
     /// The expected outcome, or `None`: the combination is not run.
     pub expected: Option<Outcome>,
     /// Why, in one sentence.
@@ -42,6 +46,7 @@ const ANY_V: &[Variant] = &[];
 const ANY_F: &[Flow] = &[];
 const ANY_S: &[Scenario] = &[];
 const ANY_C: &[Checker] = &[];
+const ANY_SC: &[Scope] = &[];
 
 /// The expectation table, first match wins.
 pub const RULES: &[Rule] = &[
@@ -50,6 +55,7 @@ pub const RULES: &[Rule] = &[
         flows: &[Flow::PreFix],
         scenarios: ANY_S,
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: None,
         why: "an immutable subject has no set_subject, which the pre-fix flow calls",
     },
@@ -58,6 +64,7 @@ pub const RULES: &[Rule] = &[
         flows: &[Flow::UpstreamFix],
         scenarios: &[Scenario::ConcurrentReloads],
         checkers: &[Checker::Loom],
+        scopes: ANY_SC,
         expected: Some(Outcome::Duplicates),
         why: "two adds of equal certs can both miss under the read lock and both insert",
     },
@@ -66,6 +73,7 @@ pub const RULES: &[Rule] = &[
         flows: ANY_F,
         scenarios: ANY_S,
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: None,
         why: "a negative control for the indexed store's dedup; elsewhere it is that store",
     },
@@ -74,6 +82,7 @@ pub const RULES: &[Rule] = &[
         flows: &[Flow::PreFix],
         scenarios: &[Scenario::ReloadVsClear],
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: Some(Outcome::Leak),
         why: "it never releases the snapshot it replaces: the leak check must catch it",
     },
@@ -82,6 +91,7 @@ pub const RULES: &[Rule] = &[
         flows: ANY_F,
         scenarios: ANY_S,
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: None,
         why: "a negative control for the leak check of reload_vs_clear only",
     },
@@ -90,6 +100,7 @@ pub const RULES: &[Rule] = &[
         flows: ANY_F,
         scenarios: ANY_S,
         checkers: &[Checker::Stress],
+        scopes: ANY_SC,
         expected: Some(Outcome::NotRun),
         why: "on real threads its race would be real undefined behaviour",
     },
@@ -98,14 +109,25 @@ pub const RULES: &[Rule] = &[
         flows: &[Flow::UpstreamFix],
         scenarios: ANY_S,
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: Some(Outcome::Pass),
         why: "the upstream flow never mutates a shared cert and always dedups",
+    },
+    Rule {
+        variants: RACY,
+        flows: &[Flow::PreFix],
+        scenarios: &[Scenario::ReloadVsClear],
+        checkers: &[Checker::Loom],
+        scopes: &[Scope::ThreeThreads],
+        expected: Some(Outcome::Race),
+        why: "the third thread, a lookup, reads the subject set_subject frees",
     },
     Rule {
         variants: ANY_V,
         flows: &[Flow::PreFix],
         scenarios: &[Scenario::ReloadVsClear],
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: Some(Outcome::Pass),
         why: "clear-creds only drops references and reads no subject",
     },
@@ -114,6 +136,7 @@ pub const RULES: &[Rule] = &[
         flows: &[Flow::PreFix],
         scenarios: ANY_S,
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: Some(Outcome::Race),
         why: "set_subject frees the identity readers (lookup, list-certs, another reload's dedup) may hold",
     },
@@ -122,6 +145,7 @@ pub const RULES: &[Rule] = &[
         flows: &[Flow::PreFix],
         scenarios: &[Scenario::ConcurrentReloads, Scenario::Storm],
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: Some(Outcome::Duplicates),
         why: "a cert stored under its key id and then given the id equals nothing on the next load",
     },
@@ -130,6 +154,7 @@ pub const RULES: &[Rule] = &[
         flows: ANY_F,
         scenarios: ANY_S,
         checkers: ANY_C,
+        scopes: ANY_SC,
         expected: Some(Outcome::Pass),
         why: "a single reload against a reader stores nothing twice, and the design does not race",
     },
@@ -139,8 +164,19 @@ fn any_or<T: PartialEq>(set: &[T], x: T) -> bool {
     set.is_empty() || set.contains(&x)
 }
 
-/// The rule that decides a combination.
+/// The rule that decides a combination of the verdict matrix ([`Scope::Base`]).
 pub fn rule(scenario: Scenario, variant: Variant, flow: Flow, checker: Checker) -> &'static Rule {
+    rule_in(scenario, Scope::Base, variant, flow, checker)
+}
+
+/// The rule that decides a combination at a rung of the scope ladder.
+pub fn rule_in(
+    scenario: Scenario,
+    scope: Scope,
+    variant: Variant,
+    flow: Flow,
+    checker: Checker,
+) -> &'static Rule {
     RULES
         .iter()
         .find(|r| {
@@ -148,6 +184,7 @@ pub fn rule(scenario: Scenario, variant: Variant, flow: Flow, checker: Checker) 
                 && any_or(r.flows, flow)
                 && any_or(r.scenarios, scenario)
                 && any_or(r.checkers, checker)
+                && any_or(r.scopes, scope)
         })
         .expect("the last rule matches everything")
 }
@@ -180,10 +217,39 @@ pub fn cases() -> Vec<Case> {
                     if let Some(expected) = expected(scenario, variant, flow, checker) {
                         out.push(Case {
                             scenario,
+                            scope: Scope::Base,
                             variant,
                             cell: None,
                             flow,
                             checker,
+                            expected,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The scope ladder's rows: every loom scenario at every rung above [`Scope::Base`]
+/// that applies to it ([`Scope::applies`]), for every matrix design and flow the matrix
+/// runs, in ladder order (rung, then matrix order).
+pub fn ladder_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for scope in Scope::ALL.into_iter().filter(|s| !s.is_base()) {
+        for scenario in Scenario::LOOM.into_iter().filter(|s| scope.applies(*s)) {
+            for variant in Variant::MATRIX {
+                for flow in Flow::ALL {
+                    let rule = rule_in(scenario, scope, variant, flow, Checker::Loom);
+                    if let Some(expected) = rule.expected {
+                        out.push(Case {
+                            scenario,
+                            scope,
+                            variant,
+                            cell: None,
+                            flow,
+                            checker: Checker::Loom,
                             expected,
                         });
                     }

@@ -28,15 +28,31 @@ pub struct Finding {
 struct State {
     iteration: u64,
     first: Option<Finding>,
+    /// Stop at the first finding (a panic with its message) instead of recording it.
+    fatal: bool,
 }
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
-/// Starts a run: forgets earlier findings.
+/// Starts a run: forgets earlier findings (and keeps whether they are fatal).
 pub fn reset() {
-    STATE.with(|s| *s.borrow_mut() = State::default());
+    STATE.with(|s| {
+        let fatal = s.borrow().fatal;
+        *s.borrow_mut() = State {
+            fatal,
+            ..State::default()
+        }
+    });
+}
+
+/// Makes findings on this thread stop the checker at once (a panic whose message is the
+/// finding's, so the run concludes `duplicates` at the first execution that has them)
+/// instead of being recorded. For checks that only ask whether a row is caught: such a
+/// run does not show that no later execution races.
+pub fn set_fatal(fatal: bool) {
+    STATE.with(|s| s.borrow_mut().fatal = fatal);
 }
 
 /// Marks the start of execution number `iteration` (1-based).
@@ -47,6 +63,9 @@ pub fn set_iteration(iteration: u64) {
 /// Records duplicates found by a scenario (kept only if it is the run's first finding).
 pub fn duplicates(message: String) {
     trace::step(StepKind::Duplicates, "DUPLICATES", || message.clone());
+    if STATE.with(|s| s.borrow().fatal) {
+        panic!("{message}");
+    }
     let steps = trace::snapshot()
         .into_iter()
         .map(StepRecord::from)

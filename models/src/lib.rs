@@ -9,6 +9,8 @@
 //!   defined outside the model crate.
 //! * [`expect`] — the matrix: every scenario × variant × flow × checker and its expected
 //!   outcome, as a table of rules with reasons.
+//! * [`ladder`] — the scope ladder's plan: each rung's bounds, and which rungs the
+//!   default verify runs.
 //! * [`dispatch`] — from names to code: a scenario's body for a variant and flow.
 //! * [`capture`], [`run`] — the one run loop every checker shares, and how a run becomes
 //!   a record.
@@ -23,6 +25,7 @@ pub mod check;
 pub mod dispatch;
 pub mod expect;
 pub mod findings;
+pub mod ladder;
 #[cfg(loom)]
 pub mod loom_check;
 #[cfg(any(loom, shuttle))]

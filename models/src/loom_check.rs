@@ -3,14 +3,12 @@
 
 use crate::dispatch::{self, Body};
 use crate::expect::Case;
-use crate::record::{Bounds, Record, Variant};
+use crate::record::{Bounds, Record};
 use crate::run;
 use crate::scenarios;
 use crate::storm::StormSize;
 
-/// The preemption bound used for the epoch rows (crossbeam-epoch under loom), as
-/// crossbeam's own CI does: unbounded exploration of its reclamation does not finish.
-pub const EPOCH_PREEMPTION_BOUND: usize = 2;
+pub use crate::ladder::EPOCH_PREEMPTION_BOUND;
 
 /// A `preemption_bound` meaning "no bound at all", even for the epoch rows and whatever
 /// `LOOM_MAX_PREEMPTIONS` says (used by `cargo xtask bench-checkers`).
@@ -27,6 +25,9 @@ pub struct LoomOptions {
     /// Record a timeline for every execution (needed for counterexamples). Turning it
     /// off must not change the number of interleavings (a test checks that).
     pub record: bool,
+    /// Run every row at the ladder's measured plan (`verify --full`), not the matrix's
+    /// cheaper default for the epoch rows (see [`crate::ladder::bound`]).
+    pub full: bool,
 }
 
 impl Default for LoomOptions {
@@ -35,14 +36,21 @@ impl Default for LoomOptions {
         LoomOptions {
             preemption_bound: None,
             record: true,
+            full: false,
         }
     }
 }
 
 /// Runs a matrix `case` under loom.
 pub fn check(case: &Case, opts: &LoomOptions) -> Record {
-    let body = dispatch::body(case.scenario, case.variant, case.flow, StormSize::SHUTTLE)
-        .expect("every runnable case has a body");
+    let body = dispatch::body(
+        case.scenario,
+        case.scope,
+        case.variant,
+        case.flow,
+        StormSize::SHUTTLE,
+    )
+    .expect("every runnable case has a body");
     check_body(case, body, opts)
 }
 
@@ -54,8 +62,9 @@ pub fn check_body(case: &Case, body: Body, opts: &LoomOptions) -> Record {
         builder.preemption_bound = None;
     } else if opts.preemption_bound.is_some() {
         builder.preemption_bound = opts.preemption_bound;
-    } else if case.variant == Variant::Epoch && builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(EPOCH_PREEMPTION_BOUND);
+    } else if builder.preemption_bound.is_none() {
+        // LOOM_MAX_PREEMPTIONS (already in the builder) wins over the plan.
+        builder.preemption_bound = crate::ladder::bound(case, opts.full);
     }
     // Name source locations in loom's causality-violation reports.
     builder.location = true;
@@ -66,7 +75,8 @@ pub fn check_body(case: &Case, body: Body, opts: &LoomOptions) -> Record {
     let observed = run::run(body, opts.record, move |exec| {
         builder.check(move || exec.run());
     });
-    let (threads, mut operations) = scenarios::shape(case.scenario, &StormSize::SHUTTLE);
+    let (threads, mut operations) =
+        scenarios::shape_in(case.scenario, case.scope, &StormSize::SHUTTLE);
     if limited {
         operations
             .push_str(" (limited by LOOM_MAX_DURATION/LOOM_MAX_PERMUTATIONS: not exhaustive)");

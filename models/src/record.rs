@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 pub use swan_credstore::vocab::{
-    Checker, Flow, Lock, Mode, Outcome, Scenario, StepKind, SyncKind, Variant,
+    Checker, Flow, Lock, Mode, Outcome, Scenario, Scope, StepKind, SyncKind, Variant,
 };
 
 /// The bounds of a checker run: without them "verified" means nothing.
@@ -122,6 +122,10 @@ impl From<swan_credstore::trace::Step> for StepRecord {
 pub struct Record {
     /// Scenario.
     pub scenario: Scenario,
+    /// The rung of the scope ladder it ran at (`base` for the verdict matrix; absent in
+    /// the JSON when `base`).
+    #[serde(default, skip_serializing_if = "Scope::is_base")]
+    pub scope: Scope,
     /// Subject design ([`Variant::Custom`] for a cell from outside the matrix).
     pub variant: Variant,
     /// A custom cell's own name.
@@ -179,7 +183,10 @@ impl Record {
     /// Whether `other` is the same matrix cell (scenario × variant × flow), whatever
     /// the checker.
     pub fn same_cell(&self, other: &Record) -> bool {
-        self.scenario == other.scenario && self.variant == other.variant && self.flow == other.flow
+        self.scenario == other.scenario
+            && self.scope == other.scope
+            && self.variant == other.variant
+            && self.flow == other.flow
     }
 
     /// The steps of the counterexample (empty for a pass).

@@ -171,6 +171,7 @@ pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<Str
     };
     Record {
         scenario: case.scenario,
+        scope: case.scope,
         variant: case.variant,
         cell: case.cell.map(str::to_string),
         flow: case.flow,

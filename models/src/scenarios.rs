@@ -8,10 +8,10 @@
 //! or by the model's use-after-free oracle (`swan_credstore::heap`).
 
 use crate::findings;
-use crate::record::Scenario;
+use crate::record::{Scenario, Scope};
 use crate::storm::StormSize;
+use std::sync::Arc;
 use swan_credstore::sync::thread::{self, join};
-use swan_credstore::sync::Arc;
 use swan_credstore::trace;
 use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCell, Vici};
 
@@ -19,6 +19,25 @@ use swan_credstore::{CertStore, ConnSpec, Identity, LoadFn, PublicKey, SubjectCe
 /// pubkeys = peer.pub }` (reference scenario A, notes/the-bug.md).
 pub fn connection() -> ConnSpec {
     ConnSpec::remote_pubkeys("rpk", Some(peer_id()), vec![peer_key()])
+}
+
+/// The connections a scenario loads at `scope`: [`connection`]; at
+/// [`Scope::TwoKeys`] it holds a second key; at [`Scope::SharedKey`] a second
+/// connection (`rpk2`) has the same key and identity, so both reference one object once
+/// the store dedups. The first connection is the one that is reloaded.
+pub fn connections(scope: Scope) -> Vec<ConnSpec> {
+    match scope {
+        Scope::TwoKeys => vec![ConnSpec::remote_pubkeys(
+            "rpk",
+            Some(peer_id()),
+            vec![peer_key(), second_key()],
+        )],
+        Scope::SharedKey => vec![
+            connection(),
+            ConnSpec::remote_pubkeys("rpk2", Some(peer_id()), vec![peer_key()]),
+        ],
+        Scope::Base | Scope::ThreeThreads | Scope::TwoReloads => vec![connection()],
+    }
 }
 
 /// The peer identity configured as `id`.
@@ -31,6 +50,27 @@ pub fn peer_key() -> PublicKey {
     PublicKey::synthetic("peer")
 }
 
+/// The second key of [`Scope::TwoKeys`].
+pub fn second_key() -> PublicKey {
+    PublicKey::synthetic("peer-2")
+}
+
+/// Distinct (key, identity) pairs among `conns`: how many objects a store that dedups
+/// may hold for them.
+fn distinct_keys(conns: &[ConnSpec]) -> usize {
+    let mut keys: Vec<PublicKey> = Vec::new();
+    for conn in conns {
+        for auth in conn.local.iter().chain(&conn.remote) {
+            for k in &auth.pubkeys {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    keys.len()
+}
+
 /// Which reader races the reload in [`reload_vs_reader`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reader {
@@ -41,10 +81,13 @@ pub enum Reader {
     ListCerts,
 }
 
-/// Panics unless `seen` is one of the identities the cert can legitimately have: its
-/// key id (before `set_subject`) or the configured id (after).
+/// Panics unless `seen` is one of the identities a cert can legitimately have: a key's
+/// id (before `set_subject`) or the configured id (after).
 fn check_seen(seen: &Identity) {
-    let ok = seen.equals(&peer_id()) || seen.equals(&Identity::KeyId(peer_key().key_id().to_vec()));
+    let ok = seen.equals(&peer_id())
+        || [peer_key(), second_key()]
+            .iter()
+            .any(|k| seen.equals(&Identity::KeyId(k.key_id().to_vec())));
     assert!(
         ok,
         "torn read: a reader saw {seen}, which was never the cert's subject"
@@ -70,8 +113,22 @@ fn check_no_duplicates<C: SubjectCell, S: CertStore<C>>(vici: &Vici<C, S>, max_o
     }
 }
 
+/// The scenarios' handle on the plugin: a `std` `Arc`, deliberately outside the sync
+/// facade. Each thread gets a clone and drops it when it ends; under loom every clone and
+/// drop of a facade `Arc` is a scheduling point, and no checked property reads this
+/// count. The last reference is always dropped by the main thread after it joined every
+/// other thread, and the joins order the threads' drops before it, so nothing loom
+/// must see is lost (`tests/bookkeeping_invisible.rs` checks that the handle adds no
+/// interleavings, and that a facade `Arc` in its place would).
+///
+/// Certificate references ([`swan_credstore::CertRef`]) stay facade `Arc`s: their last
+/// release orders a thread's earlier accesses to the cert's subject before the free in
+/// the thread that destroys it, and without that edge loom reports races that cannot
+/// happen (measured: `reload_vs_clear × in_place × pre_fix`).
+pub type Plugin<C, S> = Arc<Vici<C, S>>;
+
 /// Drops `vici` and panics unless every certificate object it created is gone.
-fn check_released<C: SubjectCell, S: CertStore<C>>(vici: Arc<Vici<C, S>>) {
+fn check_released<C: SubjectCell, S: CertStore<C>>(vici: Plugin<C, S>) {
     let census = vici.census().clone();
     let vici = Arc::try_unwrap(vici).unwrap_or_else(|_| panic!("leak: plugin still shared"));
     drop(vici);
@@ -82,19 +139,38 @@ fn check_released<C: SubjectCell, S: CertStore<C>>(vici: Arc<Vici<C, S>>) {
     );
 }
 
-/// Scenario 1: the connection is loaded; one vici thread reloads it while `reader`
-/// uses the store. Threads: main + `vici-reload` + one reader.
-pub fn reload_vs_reader<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, reader: Reader) {
-    let spec = connection();
-    let vici = Arc::new(Vici::<C, S>::new());
-    load(&vici, &spec);
+/// A fresh plugin with every connection of `conns` loaded.
+fn loaded<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, conns: &[ConnSpec]) -> Plugin<C, S> {
+    let vici = Plugin::new(Vici::<C, S>::new());
+    for conn in conns {
+        load(&vici, conn);
+    }
+    vici
+}
 
-    let (v, s) = (vici.clone(), spec.clone());
-    let writer = thread::spawn_named("vici-reload", move || {
-        load(&v, &s);
-    });
+/// A thread that reloads `conn` `times` times.
+fn reloader<C: SubjectCell, S: CertStore<C>>(
+    name: &str,
+    load: LoadFn<C, S>,
+    vici: &Plugin<C, S>,
+    conn: &ConnSpec,
+    times: usize,
+) -> thread::JoinHandle<()> {
+    let (v, s) = (vici.clone(), conn.clone());
+    thread::spawn_named(name, move || {
+        for _ in 0..times {
+            load(&v, &s);
+        }
+    })
+}
+
+/// A thread that runs `reader` once and checks what it saw.
+fn reader_thread<C: SubjectCell, S: CertStore<C>>(
+    reader: Reader,
+    vici: &Plugin<C, S>,
+) -> thread::JoinHandle<()> {
     let v = vici.clone();
-    let reader = match reader {
+    match reader {
         Reader::IkeLookup => thread::spawn_named("ike-lookup", move || {
             let found = v.store().find_trusted(&peer_id());
             for f in &found {
@@ -117,84 +193,182 @@ pub fn reload_vs_reader<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, rea
                 check_seen(&cert.subject());
             }
         }),
-    };
-    join(writer);
-    join(reader);
+    }
+}
+
+/// Scenario 1 at [`Scope::Base`] (see [`reload_vs_reader_in`]).
+pub fn reload_vs_reader<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, reader: Reader) {
+    reload_vs_reader_in(load, reader, Scope::Base)
+}
+
+/// Scenario 1: the connections of `scope` are loaded; one vici thread reloads the
+/// first (twice at [`Scope::TwoReloads`]) while `reader` uses the store (and, at
+/// [`Scope::ThreeThreads`], a `list-certs` beside the lookup). Threads: main +
+/// `vici-reload` + the reader(s).
+pub fn reload_vs_reader_in<C: SubjectCell, S: CertStore<C>>(
+    load: LoadFn<C, S>,
+    reader: Reader,
+    scope: Scope,
+) {
+    let conns = connections(scope);
+    let vici = loaded(load, &conns);
+    let times = if scope == Scope::TwoReloads { 2 } else { 1 };
+    let mut threads = vec![
+        reloader("vici-reload", load, &vici, &conns[0], times),
+        reader_thread(reader, &vici),
+    ];
+    if scope == Scope::ThreeThreads {
+        threads.push(reader_thread(Reader::ListCerts, &vici));
+    }
+    for t in threads {
+        join(t);
+    }
     trace::suspend();
     check_released(vici);
 }
 
-/// Scenario 2: two vici threads load the same connection into an empty plugin at the
-/// same time; then the store must hold exactly one object per key and identity.
-/// Threads: main + `vici-1` + `vici-2`.
+/// Scenario 2 at [`Scope::Base`] (see [`concurrent_reloads_in`]).
 pub fn concurrent_reloads<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
-    let spec = connection();
-    let vici = Arc::new(Vici::<C, S>::new());
-    let handles: Vec<_> = ["vici-1", "vici-2"]
-        .into_iter()
-        .map(|name| {
-            let (v, s) = (vici.clone(), spec.clone());
-            thread::spawn_named(name, move || {
-                load(&v, &s);
-            })
-        })
-        .collect();
-    for h in handles {
-        join(h);
+    concurrent_reloads_in(load, Scope::Base)
+}
+
+/// Scenario 2: two vici threads load a connection into an empty plugin at the same time
+/// (at [`Scope::SharedKey`] the second loads the other connection; at
+/// [`Scope::ThreeThreads`] a third loads the first again); then every connection is
+/// loaded and the store holds exactly one object per key and identity.
+/// Threads: main + `vici-1` + `vici-2` (+ `vici-3`).
+pub fn concurrent_reloads_in<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, scope: Scope) {
+    let conns = connections(scope);
+    let vici = Plugin::new(Vici::<C, S>::new());
+    let last = conns.len() - 1;
+    let mut threads = vec![
+        reloader("vici-1", load, &vici, &conns[0], 1),
+        reloader("vici-2", load, &vici, &conns[last], 1),
+    ];
+    if scope == Scope::ThreeThreads {
+        threads.push(reloader("vici-3", load, &vici, &conns[0], 1));
+    }
+    for t in threads {
+        join(t);
     }
     trace::suspend();
-    assert_eq!(
-        vici.connections(),
-        vec![spec.name.clone()],
-        "exactly one connection loaded"
-    );
-    check_no_duplicates(&*vici, spec.key_count());
+    let names: Vec<String> = conns.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(vici.connections(), names, "every connection loaded once");
+    check_no_duplicates(&*vici, distinct_keys(&conns));
     check_released(vici);
 }
 
-/// Scenario 3: the connection is loaded; one vici thread reloads it while another runs
-/// `clear-creds`. Afterwards the connection's own certs are intact, and once the plugin
-/// is dropped nothing is left alive. Threads: main + `vici-reload` + `vici-clear`.
+/// Scenario 3 at [`Scope::Base`] (see [`reload_vs_clear_in`]).
 pub fn reload_vs_clear<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>) {
-    let spec = connection();
-    let vici = Arc::new(Vici::<C, S>::new());
-    load(&vici, &spec);
+    reload_vs_clear_in(load, Scope::Base)
+}
 
-    let (v, s) = (vici.clone(), spec.clone());
-    let writer = thread::spawn_named("vici-reload", move || {
-        load(&v, &s);
-    });
+/// Scenario 3: the connections of `scope` are loaded; one vici thread reloads the first
+/// while another runs `clear-creds` (and, at [`Scope::ThreeThreads`], an IKE_AUTH
+/// lookup runs too). Afterwards the connections' own certs are intact, and once the
+/// plugin is dropped nothing is left alive. Threads: main + `vici-reload` +
+/// `vici-clear` (+ `ike-lookup`).
+pub fn reload_vs_clear_in<C: SubjectCell, S: CertStore<C>>(load: LoadFn<C, S>, scope: Scope) {
+    let conns = connections(scope);
+    let vici = loaded(load, &conns);
     let v = vici.clone();
-    let clearer = thread::spawn_named("vici-clear", move || v.clear_creds());
-    join(writer);
-    join(clearer);
+    let mut threads = vec![
+        reloader("vici-reload", load, &vici, &conns[0], 1),
+        thread::spawn_named("vici-clear", move || v.clear_creds()),
+    ];
+    if scope == Scope::ThreeThreads {
+        threads.push(lookup_any(&vici));
+    }
+    for t in threads {
+        join(t);
+    }
     trace::suspend();
 
-    let certs = vici
-        .connection_certs(&spec.name)
-        .expect("connection still loaded");
-    assert_eq!(certs.len(), spec.key_count());
-    for cert in &certs {
-        let subject = cert.subject();
-        assert!(
-            subject.equals(&peer_id()),
-            "torn read: the connection's cert has subject {subject} after clear-creds"
-        );
+    for conn in &conns {
+        let certs = vici
+            .connection_certs(&conn.name)
+            .expect("connection still loaded");
+        assert_eq!(certs.len(), conn.key_count());
+        for cert in &certs {
+            let subject = cert.subject();
+            assert!(
+                subject.equals(&peer_id()),
+                "torn read: the connection's cert has subject {subject} after clear-creds"
+            );
+        }
     }
-    drop(certs);
-    check_no_duplicates(&*vici, spec.key_count());
+    check_no_duplicates(&*vici, distinct_keys(&conns));
     check_released(vici);
 }
 
-/// Threads (main included) and operations of `scenario`, for the bounds column (the
-/// storm's from its `size`).
+/// A lookup that may find nothing (beside `clear-creds` the store can be empty), but
+/// checks every subject it read.
+fn lookup_any<C: SubjectCell, S: CertStore<C>>(vici: &Plugin<C, S>) -> thread::JoinHandle<()> {
+    let v = vici.clone();
+    thread::spawn_named("ike-lookup", move || {
+        for f in v.store().find_trusted(&peer_id()) {
+            if let Some(seen) = &f.subject_seen {
+                check_seen(seen);
+            }
+        }
+    })
+}
+
+/// Threads (main included) and operations of `scenario` at [`Scope::Base`], for the
+/// bounds column (the storm's from its `size`).
 pub fn shape(scenario: Scenario, size: &StormSize) -> (usize, String) {
+    shape_in(scenario, Scope::Base, size)
+}
+
+/// Threads (main included) and operations of `scenario` at `scope`.
+pub fn shape_in(scenario: Scenario, scope: Scope, size: &StormSize) -> (usize, String) {
+    let reloads = if scope == Scope::TwoReloads {
+        "2 load-conns"
+    } else {
+        "load-conn"
+    };
+    let third = scope == Scope::ThreeThreads;
     let ops = match scenario {
-        Scenario::ReloadVsLookup => "main: load-conn; vici-reload: load-conn; ike-lookup: 1 lookup by id; 1 connection, 1 key",
-        Scenario::ReloadVsListCerts => "main: load-conn; vici-reload: load-conn; vici-list-certs: 1 listing; 1 connection, 1 key",
-        Scenario::ConcurrentReloads => "vici-1, vici-2: load-conn each into an empty plugin; 1 connection, 1 key",
-        Scenario::ReloadVsClear => "main: load-conn; vici-reload: load-conn; vici-clear: clear-creds; 1 connection, 1 key",
+        Scenario::ReloadVsLookup => format!(
+            "main: load-conn; vici-reload: {reloads}; ike-lookup: 1 lookup by id{}",
+            if third {
+                "; vici-list-certs: 1 listing"
+            } else {
+                ""
+            }
+        ),
+        Scenario::ReloadVsListCerts => {
+            format!("main: load-conn; vici-reload: {reloads}; vici-list-certs: 1 listing")
+        }
+        Scenario::ConcurrentReloads => format!(
+            "{}: load-conn each into an empty plugin",
+            if third {
+                "vici-1, vici-2, vici-3"
+            } else {
+                "vici-1, vici-2"
+            }
+        ),
+        Scenario::ReloadVsClear => format!(
+            "main: load-conn; vici-reload: {reloads}; vici-clear: clear-creds{}",
+            if third {
+                "; ike-lookup: 1 lookup by id"
+            } else {
+                ""
+            }
+        ),
         Scenario::Storm => return (size.threads(), size.describe()),
     };
-    (3, ops.to_string())
+    let conns = match scope {
+        Scope::TwoKeys => "1 connection, 2 keys",
+        Scope::SharedKey => "2 connections sharing 1 key",
+        _ => "1 connection, 1 key",
+    };
+    let ops = if scope == Scope::SharedKey && scenario != Scenario::ConcurrentReloads {
+        ops.replace("main: load-conn;", "main: 2 load-conns;")
+    } else if scope == Scope::SharedKey {
+        ops.replace("load-conn each", "load-conn of its own connection each")
+    } else {
+        ops
+    };
+    (if third { 4 } else { 3 }, format!("{ops}; {conns}"))
 }

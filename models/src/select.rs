@@ -5,7 +5,7 @@
 //! one place and never rebuilt into an argument list by hand.
 
 use crate::expect::Case;
-use crate::record::{Checker, Flow, Record, Scenario, Variant};
+use crate::record::{Checker, Flow, Record, Scenario, Scope, Variant};
 use serde::{Deserialize, Serialize};
 
 /// A selection of rows and the checkers' budgets.
@@ -35,9 +35,13 @@ pub struct Select {
     /// shuttle: scheduler seed (default 1).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// shuttle: 1,000 executions per row instead of 100.
+    /// Every rung of the scope ladder, and shuttle's 1,000 executions per row instead of
+    /// 100.
     #[arg(long)]
     pub full: bool,
+    /// Only this rung of the scope ladder (`base` is the verdict matrix).
+    #[arg(long)]
+    pub scope: Option<Scope>,
 }
 
 impl Select {
@@ -45,12 +49,25 @@ impl Select {
     pub fn case(&self, case: &Case) -> bool {
         self.cell(case.scenario, case.variant, case.flow)
             && self.checker.is_none_or(|c| c == case.checker)
+            && match self.scope {
+                Some(scope) => scope == case.scope,
+                None => self.full || crate::ladder::in_default(case),
+            }
+    }
+
+    /// The cases of the verdict matrix and the scope ladder this selection runs.
+    pub fn cases(&self) -> Vec<Case> {
+        crate::expect::cases()
+            .into_iter()
+            .chain(crate::expect::ladder_cases())
+            .filter(|c| self.case(c))
+            .collect()
     }
 
     /// Whether a record's matrix cell (scenario × variant × flow) is selected, whatever
     /// its checker (the real daemons' rows are selected this way).
     pub fn record_cell(&self, r: &Record) -> bool {
-        self.cell(r.scenario, r.variant, r.flow)
+        self.cell(r.scenario, r.variant, r.flow) && self.scope.is_none_or(|s| s == r.scope)
     }
 
     fn cell(&self, scenario: Scenario, variant: Variant, flow: Flow) -> bool {

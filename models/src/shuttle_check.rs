@@ -89,8 +89,14 @@ fn run<S: Scheduler + 'static>(scheduler: S, body: Body) -> (Observed, Option<St
 
 /// Runs `case` (a `shuttle_pct` or `shuttle_random` row) with `opts`.
 pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
-    let body = dispatch::body(case.scenario, case.variant, case.flow, opts.size)
-        .expect("every runnable case has a body");
+    let body = dispatch::body(
+        case.scenario,
+        case.scope,
+        case.variant,
+        case.flow,
+        opts.size,
+    )
+    .expect("every runnable case has a body");
     check_body(case, body, opts)
 }
 
@@ -148,7 +154,7 @@ pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, St
         .then(|| run_captured(|| ReplayScheduler::new_from_encoded(&schedule)).ok())
         .flatten()
         .ok_or("not a shuttle schedule: paste the hex string a failing run printed (or @FILE)")?;
-    let body = dispatch::body(case.scenario, case.variant, case.flow, size)
+    let body = dispatch::body(case.scenario, case.scope, case.variant, case.flow, size)
         .expect("every runnable case has a body");
     let (observed, _) = run(scheduler, body);
     let case = Case {

@@ -49,8 +49,14 @@ pub fn check(case: &Case, opts: &StressOptions) -> Record {
     if case.expected == Outcome::NotRun {
         return not_run(case, opts);
     }
-    let body = dispatch::body(case.scenario, case.variant, case.flow, opts.size)
-        .expect("every runnable case has a body");
+    let body = dispatch::body(
+        case.scenario,
+        case.scope,
+        case.variant,
+        case.flow,
+        opts.size,
+    )
+    .expect("every runnable case has a body");
     check_body(case, body, opts)
 }
 

@@ -50,10 +50,36 @@ impl CopyOnWrite {
         self.slot.load_full()
     }
 
+    /// A per-reader cached snapshot ([`arc_swap::Cache`]): a reader thread keeps one and
+    /// reads through [`CachedReader::read`], which costs one relaxed load of the slot's
+    /// pointer (compared with the cached one) while the subject is unchanged, and a
+    /// `load_full` only after a replacement. The cache holds a reference to the identity it last saw, so a
+    /// replaced identity lives until each cache that saw it reads again or is dropped.
+    /// std builds only (arc-swap is not instrumented for loom).
+    #[cfg(not(loom))]
+    pub fn cached(&self) -> CachedReader<'_> {
+        CachedReader(arc_swap::Cache::new(&self.slot))
+    }
+
     /// A full snapshot of the current identity (the loom stand-in's `load_full`).
     #[cfg(loom)]
     pub fn snapshot(&self) -> crate::sync::Arc<Tracked<Identity>> {
         crate::sync::lock(&self.slot).clone()
+    }
+}
+
+/// A reader's cached view of a [`CopyOnWrite`] subject ([`CopyOnWrite::cached`]).
+#[cfg(not(loom))]
+pub struct CachedReader<'a>(
+    arc_swap::Cache<&'a arc_swap::ArcSwap<Tracked<Identity>>, std::sync::Arc<Tracked<Identity>>>,
+);
+
+#[cfg(not(loom))]
+impl CachedReader<'_> {
+    /// Runs `f` on the current subject: the cached snapshot if the slot is unchanged,
+    /// else a fresh one. Like [`SubjectCell::read`], `f` sees one stored identity, whole.
+    pub fn read<R>(&mut self, f: impl FnOnce(&Identity) -> R) -> R {
+        self.0.load().read(f)
     }
 }
 

@@ -16,8 +16,9 @@
 //! poison-free [`RwLock`] and [`Mutex`] helpers — so that model code is plain Rust that
 //! compiles unchanged under both. Nothing outside this module names `std::sync` or `loom`
 //! for data that threads of the model share; the only deliberate exceptions are the step
-//! recorder ([`crate::trace`]) and the object census ([`crate::cert::Census`]), which
-//! must stay invisible to the checker (see their docs).
+//! recorder ([`crate::trace`]), the object census ([`crate::cert::Census`]) and the
+//! scenarios' handle on the plugin (`swan_credstore_models::scenarios::Plugin`), which
+//! are bookkeeping and must stay invisible to the checker (see their docs).
 
 #[cfg(not(any(loom, shuttle)))]
 mod std_backend;

@@ -43,6 +43,76 @@ impl Scenario {
     ];
 }
 
+/// How much a loom scenario covers: the rungs of the scope ladder. [`Scope::Base`] is the
+/// verdict matrix's scope; the others each add one thing to it (notes/designs.md, "How
+/// much is enough").
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Scope {
+    /// (a) 1 connection with 1 key; one operation per thread.
+    #[default]
+    Base,
+    /// (b) 1 connection with 2 keys.
+    TwoKeys,
+    /// (c) 2 connections with the same key and identity (one shared object once fixed).
+    SharedKey,
+    /// (d) a third concurrent thread: a list-certs beside the lookup, a third reload, a
+    /// lookup beside clear-creds.
+    ThreeThreads,
+    /// (e) the reloading thread reloads twice against the reader.
+    TwoReloads,
+}
+
+impl Scope {
+    /// Every rung, in ladder order.
+    pub const ALL: [Scope; 5] = [
+        Scope::Base,
+        Scope::TwoKeys,
+        Scope::SharedKey,
+        Scope::ThreeThreads,
+        Scope::TwoReloads,
+    ];
+
+    /// Whether this is the verdict matrix's own scope.
+    pub fn is_base(&self) -> bool {
+        *self == Scope::Base
+    }
+
+    /// The rung's letter in the ladder: `a` … `e`.
+    pub fn letter(self) -> char {
+        (b'a' + self as u8) as char
+    }
+
+    /// Whether the rung is defined for `scenario`: a third thread is not added to
+    /// `reload_vs_list_certs` (it would be `reload_vs_lookup`'s third-thread program),
+    /// two reloads in one thread only make sense against a reader, and the storm has
+    /// its own size.
+    pub fn applies(self, scenario: Scenario) -> bool {
+        match (self, scenario) {
+            (_, Scenario::Storm) => self == Scope::Base,
+            (Scope::ThreeThreads, Scenario::ReloadVsListCerts) => false,
+            (Scope::TwoReloads, s) => {
+                matches!(s, Scenario::ReloadVsLookup | Scenario::ReloadVsListCerts)
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Where a certificate keeps its subject, and in which store (the matrix's designs).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
@@ -211,7 +281,7 @@ macro_rules! spelled {
     )*};
 }
 
-spelled!(Scenario, Variant, Flow, Checker, Outcome);
+spelled!(Scenario, Scope, Variant, Flow, Checker, Outcome);
 
 #[cfg(test)]
 mod tests {
@@ -230,6 +300,7 @@ mod tests {
     #[test]
     fn serde_clap_and_display_spell_every_name_alike() {
         agree::<Scenario>();
+        agree::<Scope>();
         agree::<Variant>();
         agree::<Flow>();
         agree::<Checker>();

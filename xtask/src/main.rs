@@ -27,6 +27,7 @@ mod bench_checkers;
 mod cargo;
 mod differential;
 mod heapcount;
+mod ladder;
 mod leak;
 mod notes;
 mod pages;

@@ -107,6 +107,7 @@ fn model_rows(real: &[Record]) -> Result<Vec<Record>> {
         let select = Select {
             scenario: Some(scenario),
             checker: Some(Checker::Loom),
+            scope: Some(swan_credstore_models::record::Scope::Base),
             ..Select::default()
         };
         out.extend(

@@ -27,7 +27,12 @@ const DESIGNS_BLOCK: &str = "designs";
 pub fn run(args: &ReportArgs) -> Result<bool> {
     let mut records = Vec::new();
     for build in [LOOM, CROSSBEAM_LOOM, SHUTTLE, STD] {
-        records.extend(runner::rows(build, &Select::default())?);
+        // The verdict matrix only: the ladder's figures are bench-checkers' (its record).
+        let matrix = Select {
+            scope: Some(swan_credstore_models::record::Scope::Base),
+            ..Select::default()
+        };
+        records.extend(runner::rows(build, &matrix)?);
     }
     let notes = root().join("notes");
     let figures = notes.join("figures");

@@ -200,6 +200,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun> {
     let seconds = started.elapsed().as_secs_f64();
     let record = Record {
         scenario: reader.scenario(),
+        scope: swan_credstore_models::record::Scope::Base,
         variant: release.variant(),
         cell: None,
         flow: release.flow(),
@@ -361,6 +362,7 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
         reader,
         record: Record {
             scenario: reader.scenario(),
+            scope: swan_credstore_models::record::Scope::Base,
             variant: release.variant(),
             cell: None,
             flow: release.flow(),

@@ -67,16 +67,21 @@ fn main() {
             .unwrap_or_else(|e| fail(format!("--select-json is not a selection: {e}"))),
         None => args.select,
     };
-    let selected: Vec<Case> = expect::cases()
+    let selected: Vec<Case> = s
+        .cases()
         .into_iter()
         .filter(expect::runnable_here)
-        .filter(|c| s.case(c))
         .collect();
     let records: Vec<Record> = selected
         .iter()
         .map(|c| {
+            let rung = if c.scope.is_base() {
+                String::new()
+            } else {
+                format!(" @{}", c.scope)
+            };
             eprintln!(
-                "{}: {} × {} × {} ...",
+                "{}: {}{rung} × {} × {} ...",
                 c.checker, c.scenario, c.variant, c.flow
             );
             run(c, &s)
@@ -100,6 +105,7 @@ fn run(case: &Case, s: &Select) -> Record {
                 s.preemption_bound
             },
             record: true,
+            full: s.full,
         },
     )
 }

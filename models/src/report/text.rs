@@ -32,7 +32,7 @@ pub fn matrix(records: &[Record]) -> String {
                 format!("{} ✗ MISMATCH", r.outcome)
             };
             [
-                r.scenario.to_string(),
+                scenario(r),
                 variant(r),
                 r.flow.to_string(),
                 r.checker.to_string(),
@@ -69,6 +69,16 @@ pub fn matrix(records: &[Record]) -> String {
         out.push_str(&line(row));
     }
     out
+}
+
+/// The scenario column: the scenario, and its rung of the scope ladder unless it is the
+/// matrix's own (`reload_vs_lookup @two_keys`).
+pub fn scenario(r: &Record) -> String {
+    if r.scope.is_base() {
+        r.scenario.to_string()
+    } else {
+        format!("{} @{}", r.scenario, r.scope)
+    }
 }
 
 /// The variant column: the design, or a custom cell's own name.

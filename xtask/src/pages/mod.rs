@@ -8,13 +8,17 @@
 //! * notes/real-daemon.md: helgrind's last recorded run and the leak on both daemons,
 //!   from the records under `tests/data/records/` ([`real_daemon`]);
 //! * notes/performance.md: the sentences that compare its tables, from those tables
-//!   ([`perf`]), so the prose cannot say what the numbers do not.
+//!   ([`perf`]), so the prose cannot say what the numbers do not; the scope ladder, from
+//!   its record ([`ladder`]); the loom rows' cost before and after the scheduling points
+//!   were cut, from the old record and notes/results.md ([`points`]).
 //!
 //! `cargo xtask report` and `cargo xtask bench` call [`update`] after writing their own
 //! output. Alone: `SWAN_BLESS=1 cargo test -p xtask pages::`.
 
 mod checkers;
+pub mod ladder;
 mod perf;
+mod points;
 mod readme;
 mod real_daemon;
 mod reference;
@@ -37,13 +41,26 @@ fn read(rel: &str) -> Result<String> {
 fn pages() -> Result<Vec<Page>> {
     let results = read("notes/results.md")?;
     let perf_md = read("notes/performance.md")?;
+    let ladder = crate::ladder::saved()?;
     Ok(vec![
         (root().join("README.md"), readme::blocks(&results)?),
         (
             root().join("notes/real-daemon.md"),
             real_daemon::blocks(&read(real_daemon::RACE)?, &read(real_daemon::LEAK)?)?,
         ),
-        (root().join("notes/performance.md"), perf::blocks(&perf_md)?),
+        (
+            root().join("notes/designs.md"),
+            vec![("ladder-summary", ladder::summary(&ladder))],
+        ),
+        (root().join("notes/performance.md"), {
+            let mut b = perf::blocks(&perf_md)?;
+            b.push(("ladder", ladder::table(&ladder)));
+            b.push((
+                "scheduling-points",
+                points::block(&read(points::BEFORE)?, &results)?,
+            ));
+            b
+        }),
         (
             root().join(reference::PAGE),
             reference::blocks(&read(reference::RECORD)?)?,

@@ -10,6 +10,7 @@ pub fn blocks(perf: &str) -> Result<Vec<(&'static str, String)>> {
     Ok(vec![
         ("read_claims", read_claims(perf)?),
         ("lookup_claims", lookup_claims(perf)?),
+        ("cache_claims", cache_claims(perf)?),
     ])
 }
 
@@ -99,6 +100,56 @@ fn read_claims(perf: &str) -> Result<String> {
             "between those of the lock-free designs (`CopyOnWrite`, `Epoch`)"
         };
         let _ = write!(out, " `Locked`'s slowdown was {place}.");
+    }
+    out.push('\n');
+    Ok(out)
+}
+
+/// How close a cached `CopyOnWrite` read comes to the floor, the target being
+/// [`CACHE_GOAL`]× the floor alone and ahead of `Locked` under a writer at a reload's rate.
+pub const CACHE_GOAL: f64 = 1.5;
+
+fn cache_claims(perf: &str) -> Result<String> {
+    let single = block(perf, "read_single")?;
+    let median = |table: &str, name: &str| -> Option<(f64, String)> {
+        let row = designs(table).into_iter().find(|d| d.0 == name)?;
+        Some((ns(row.1[1])?, row.1[1].to_string()))
+    };
+    const CACHED: &str = "`CopyOnWrite` via `cached()`";
+    let (Some(floor), Some(alone)) = (
+        rows(single, "plain shared").into_iter().next(),
+        median(single, CACHED),
+    ) else {
+        bail!("performance.md's read_single table has no floor or cached row");
+    };
+    let floor_ns = ns(floor[1]).context("the floor row has no median")?;
+    let r = alone.0 / floor_ns;
+    let mut out = format!(
+        "Alone, a `CopyOnWrite` read through `arc_swap::Cache` took {} against the floor's {}: {r:.2}×, {} the goal of {CACHE_GOAL}×.",
+        alone.1,
+        floor[1],
+        if r <= CACHE_GOAL { "within" } else { "outside" }
+    );
+    for (name, pace) in [
+        ("read_writer_100us", "every 100 µs"),
+        ("read_writer_1ms", "every millisecond"),
+    ] {
+        let table = block(perf, name)?;
+        let (Some(cached), Some(locked), Some(load)) = (
+            median(table, CACHED),
+            median(table, "`Locked`"),
+            median(table, "`CopyOnWrite` via `read`"),
+        ) else {
+            bail!("performance.md's {name} table lacks a row");
+        };
+        let _ = write!(
+            out,
+            " With the subject replaced {pace}, it took {} against `Locked`'s {} ({}), and a plain `load` took {}.",
+            cached.1,
+            locked.1,
+            if cached.0 < locked.0 { "ahead" } else { "not ahead" },
+            load.1
+        );
     }
     out.push('\n');
     Ok(out)

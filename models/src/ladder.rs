@@ -1,0 +1,353 @@
+//! The scope ladder's plan: for each row above [`Scope::Base`], the loom preemption bound
+//! it runs with and whether the default `cargo xtask verify` runs it.
+//!
+//! Both are decided by measurement, not by taste: `cargo xtask bench-checkers --ladder`
+//! runs every ladder row unbounded with a 60 s cap, and, for the rows the cap stops, the
+//! largest bound that finishes within it. [`BOUNDED`] lists those rows and bounds; every
+//! other ladder row is exhaustive. The default verify runs the rungs whose rows, summed,
+//! fit a 3-minute warm budget on 2 cores ([`IN_DEFAULT`]); `--full` runs every rung.
+
+use crate::expect::Case;
+use crate::record::{Flow, Scenario, Scope, Variant};
+
+/// A ladder row that loom cannot explore unbounded within 60 s, and the largest
+/// preemption bound at which it finishes.
+pub struct Bounded {
+    /// The rung.
+    pub scope: Scope,
+    /// The scenario (`None`: every scenario of the rung).
+    pub scenario: Option<Scenario>,
+    /// The design.
+    pub variant: Variant,
+    /// The flow (`None`: both).
+    pub flow: Option<Flow>,
+    /// The preemption bound it runs with.
+    pub bound: usize,
+}
+
+/// The bounded ladder rows (first match wins); measured by `bench-checkers --ladder`.
+pub const BOUNDED: &[Bounded] = &[
+    Bounded {
+        scope: Scope::Base,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::Base,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 4,
+    },
+    Bounded {
+        scope: Scope::Base,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::Base,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 3,
+    },
+    Bounded {
+        scope: Scope::Base,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 1,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 6,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 4,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Locked,
+        flow: Some(Flow::PreFix),
+        bound: 8,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 5,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 3,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 1,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 6,
+    },
+    Bounded {
+        scope: Scope::TwoKeys,
+        scenario: Some(Scenario::ReloadVsClear),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 6,
+    },
+    Bounded {
+        scope: Scope::SharedKey,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::SharedKey,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::SharedKey,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 8,
+    },
+    Bounded {
+        scope: Scope::SharedKey,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::SharedKey,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::SharedKey,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 1,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Locked,
+        flow: Some(Flow::PreFix),
+        bound: 4,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 3,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 1,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Locked,
+        flow: Some(Flow::PreFix),
+        bound: 5,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 4,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 3,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsClear),
+        variant: Variant::Locked,
+        flow: Some(Flow::PreFix),
+        bound: 6,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsClear),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 5,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsClear),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 1,
+    },
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsClear),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 1,
+    },
+    Bounded {
+        scope: Scope::TwoReloads,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::TwoReloads,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 4,
+    },
+    Bounded {
+        scope: Scope::TwoReloads,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::CopyOnWrite,
+        flow: Some(Flow::PreFix),
+        bound: 6,
+    },
+    Bounded {
+        scope: Scope::TwoReloads,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 2,
+    },
+    Bounded {
+        scope: Scope::TwoReloads,
+        scenario: Some(Scenario::ReloadVsListCerts),
+        variant: Variant::Epoch,
+        flow: Some(Flow::UpstreamFix),
+        bound: 3,
+    },
+    // Stopped by the cap even at this bound (the record says `capped`).
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ReloadVsLookup),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 1,
+    },
+    // Stopped by the cap even at this bound (the record says `capped`).
+    Bounded {
+        scope: Scope::ThreeThreads,
+        scenario: Some(Scenario::ConcurrentReloads),
+        variant: Variant::Epoch,
+        flow: Some(Flow::PreFix),
+        bound: 1,
+    },
+];
+
+/// Seconds of loom time (warm, 2 cores) the default verify may spend on the rungs above
+/// the base: in ladder order, a rung is taken if its measured rows fit what is left.
+pub const BUDGET_SECONDS: f64 = 180.0;
+
+/// The rungs the default `cargo xtask verify` runs besides the matrix's own.
+pub const IN_DEFAULT: &[Scope] = &[Scope::SharedKey];
+
+/// The most preemptions the matrix's own epoch rows (crossbeam-epoch under loom) run
+/// with by default, as crossbeam's own CI does: the test command runs them, and a larger
+/// bound costs minutes (the ladder's record has each row's largest bound within the cap).
+pub const EPOCH_PREEMPTION_BOUND: usize = 2;
+
+/// A matrix epoch row runs unbounded by default when its unbounded run took at most this
+/// many seconds in the ladder's measurement (listed in [`MATRIX_EPOCH_UNBOUNDED`]).
+pub const MATRIX_UNBOUNDED_SECONDS: f64 = 10.0;
+
+/// The matrix's epoch rows that run unbounded by default (measured: see
+/// [`MATRIX_UNBOUNDED_SECONDS`]).
+pub const MATRIX_EPOCH_UNBOUNDED: &[(Scenario, Flow)] = &[
+    (Scenario::ConcurrentReloads, Flow::UpstreamFix),
+    (Scenario::ReloadVsClear, Flow::PreFix),
+];
+
+/// The preemption bound `case` runs with (`None`: unbounded, every interleaving).
+///
+/// With `full` (`cargo xtask verify --full`) every row runs at its measured plan: its
+/// [`BOUNDED`] entry, else unbounded. Without it the same, except that a matrix epoch
+/// row ([`Scope::Base`]) runs unbounded only if listed in [`MATRIX_EPOCH_UNBOUNDED`],
+/// and otherwise at most at [`EPOCH_PREEMPTION_BOUND`].
+pub fn bound(case: &Case, full: bool) -> Option<usize> {
+    let planned = BOUNDED
+        .iter()
+        .find(|b| {
+            b.scope == case.scope
+                && b.variant == case.variant
+                && b.scenario.is_none_or(|s| s == case.scenario)
+                && b.flow.is_none_or(|f| f == case.flow)
+        })
+        .map(|b| b.bound);
+    if full || !case.scope.is_base() || case.variant != Variant::Epoch {
+        return planned;
+    }
+    match planned {
+        None if MATRIX_EPOCH_UNBOUNDED.contains(&(case.scenario, case.flow)) => None,
+        None => Some(EPOCH_PREEMPTION_BOUND),
+        Some(b) => Some(b.min(EPOCH_PREEMPTION_BOUND)),
+    }
+}
+
+/// Whether the default `cargo xtask verify` runs `case` (every matrix case, and the
+/// ladder rungs of [`IN_DEFAULT`]).
+pub fn in_default(case: &Case) -> bool {
+    case.scope.is_base() || IN_DEFAULT.contains(&case.scope)
+}
