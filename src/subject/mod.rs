@@ -34,6 +34,8 @@ mod locked;
 mod naive_swap;
 
 pub use cow::CopyOnWrite;
+#[cfg(not(loom))]
+pub use cow::CachedReader;
 #[cfg(any(not(loom), crossbeam_loom))]
 pub use epoch::Epoch;
 pub use immutable::Immutable;
