@@ -33,9 +33,9 @@ mod locked;
 #[cfg(any(loom, shuttle))]
 mod naive_swap;
 
-pub use cow::CopyOnWrite;
 #[cfg(not(loom))]
 pub use cow::CachedReader;
+pub use cow::CopyOnWrite;
 #[cfg(any(not(loom), crossbeam_loom))]
 pub use epoch::Epoch;
 pub use immutable::Immutable;
