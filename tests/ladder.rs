@@ -5,13 +5,15 @@
 //! row here says "caught", not "and no execution races": that, and the passes of the
 //! fixed designs, are explored by `cargo xtask verify --full` and recorded by
 //! `cargo xtask bench-checkers --ladder`, whose cost does not fit the test command.
-//! Epoch rows (crossbeam_loom) run at the matrix's epoch bound.
-#![cfg(loom)]
+//! Plain loom only: a fatal finding panics inside crossbeam-epoch's pinned guard, which
+//! aborts the process under `--cfg crossbeam_loom`; the epoch rows' ladder verdicts are
+//! in the record (`tests/data/records/ladder.json`, checked by xtask's tests).
+#![cfg(all(loom, not(crossbeam_loom)))]
 
 use swan_credstore_models::expect::{ladder_cases, runnable_here};
 use swan_credstore_models::findings;
-use swan_credstore_models::loom_check::{check, LoomOptions, EPOCH_PREEMPTION_BOUND};
-use swan_credstore_models::record::{Outcome, Variant};
+use swan_credstore_models::loom_check::{check, LoomOptions};
+use swan_credstore_models::record::Outcome;
 
 #[test]
 fn every_broken_row_is_caught_at_every_rung() {
@@ -24,7 +26,7 @@ fn every_broken_row_is_caught_at_every_rung() {
     findings::set_fatal(true);
     for case in &cases {
         let opts = LoomOptions {
-            preemption_bound: (case.variant == Variant::Epoch).then_some(EPOCH_PREEMPTION_BOUND),
+            preemption_bound: None,
             record: false,
             full: false,
         };
