@@ -344,7 +344,8 @@ fn lookup_slopes(r: &Results) -> String {
     s
 }
 
-fn group_digits(n: u64) -> String {
+/// `1234567` as `1,234,567`.
+pub(crate) fn group_digits(n: u64) -> String {
     let digits: Vec<char> = n.to_string().chars().rev().collect();
     let groups: Vec<String> = digits
         .chunks(3)

@@ -74,16 +74,7 @@ fn name(s: &Series) -> String {
 
 /// A tick label: an integer with thousands separators.
 fn tick(v: &f64) -> String {
-    let n = v.round() as u64;
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::bench::group_digits(v.round() as u64)
 }
 
 /// The series of the two log–log panels: no clear-creds; Ed25519 pre-fix with and

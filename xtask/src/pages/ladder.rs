@@ -22,22 +22,9 @@ fn cell(r: &Rung) -> String {
     };
     format!(
         "{verdict}{bound}: {} / {:.1} s",
-        group(r.interleavings),
+        crate::bench::group_digits(r.interleavings),
         r.seconds
     )
-}
-
-/// `1234567` as `1,234,567`.
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// performance.md's `ladder` block: row × rung → verdict, bound, interleavings, seconds.
