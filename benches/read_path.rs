@@ -37,6 +37,7 @@ mod benches {
     use criterion::{black_box, Criterion};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
+    use swan_credstore::heap::Tracked;
     use swan_credstore::subject::{CopyOnWrite, Epoch, Immutable, Locked};
     use swan_credstore::{Census, Identity, MutableSubject, PubkeyCert, PublicKey, SubjectCell};
 
@@ -83,6 +84,12 @@ mod benches {
         g.bench_function("floor", |b| {
             let id: &Identity = &floor_id;
             b.iter(|| black_box(id).matches(black_box(&q)))
+        });
+        // The model's own floor: every cell's identity is a `Tracked` one, whose read
+        // checks its freed flag before and after (two facade cell accesses).
+        let tracked = Tracked::identity(peer());
+        g.bench_function("floor_tracked", |b| {
+            b.iter(|| black_box(&tracked).read(|s| s.matches(&q)))
         });
         let locked = Locked::new(peer());
         g.bench_function("cell_locked", |b| {

@@ -66,6 +66,12 @@ pub fn duplicates(message: String) {
     if STATE.with(|s| s.borrow().fatal) {
         panic!("{message}");
     }
+    // Only the run's first finding is kept: a later one must not pay for a snapshot of
+    // its execution's steps (a pre-fix storm finds duplicates after every reload, and
+    // each snapshot copies the whole recording so far).
+    if STATE.with(|s| s.borrow().first.is_some()) {
+        return;
+    }
     let steps = trace::snapshot()
         .into_iter()
         .map(StepRecord::from)

@@ -155,8 +155,12 @@ fn fmt_ns(ns: f64) -> String {
 }
 
 /// The read-path rows, in display order, with what each measures.
-const READ_ROWS: [(&str, &str); 11] = [
+const READ_ROWS: [(&str, &str); 12] = [
     ("floor", "plain shared `&Identity`, `matches` (the floor)"),
+    (
+        "floor_tracked",
+        "the model's `Tracked` identity: `read` (a freed-flag check before and after), `matches`",
+    ),
     ("cell_locked", "`Locked`: read lock, `matches`"),
     (
         "cell_cow_load",

@@ -29,6 +29,10 @@ pub struct BenchCheckersArgs {
     /// finishes within --ladder-cap) and rewrite its record and tables.
     #[arg(long, conflicts_with = "shuttle")]
     ladder: bool,
+    /// With --ladder: measure again only the rows the kept record marks `capped` (stopped
+    /// by the cap even at their bound), and keep the others.
+    #[arg(long, requires = "ladder")]
+    ladder_recheck: bool,
     /// Measure shuttle's first failures only.
     #[arg(long)]
     shuttle: bool,
@@ -154,7 +158,11 @@ fn update_performance_md(md: &str) -> Result<()> {
 /// `bench-checkers`.
 pub fn run(args: &BenchCheckersArgs) -> Result<bool> {
     if !args.shuttle {
-        let ladder = crate::ladder::run(args.ladder_cap, args.jobs)?;
+        let ladder = if args.ladder_recheck {
+            crate::ladder::recheck_capped(args.ladder_cap, args.jobs)?
+        } else {
+            crate::ladder::run(args.ladder_cap, args.jobs)?
+        };
         crate::pages::update()?;
         print!("{}", crate::pages::ladder::table(&ladder));
         println!("\nwritten: {}", crate::ladder::path().display());

@@ -2,8 +2,9 @@
 //!
 //! Every loom row at every rung ([`Scope`]) runs unbounded, stopped by loom's
 //! `LOOM_MAX_DURATION` at the cap (60 s by default). A row the cap stops runs again at
-//! preemption bounds 1, 2, 3, … until one is stopped too: the largest bound that finished
-//! is the row's bound. A ladder row whose matrix row (the same scenario, design and flow
+//! preemption bounds 0, 1, 2, … until one is stopped too: the largest bound that finished
+//! is the row's bound (a row stopped even at bound 0 is `capped`). `--ladder-recheck`
+//! measures again only the rows the kept record marks `capped`, and keeps the others. A ladder row whose matrix row (the same scenario, design and flow
 //! at the base rung) the cap stopped unbounded is not tried unbounded. Rows run on as
 //! many checker processes at once as `--jobs` says (default: one per core). The result is `tests/data/records/ladder.json` (which the
 //! plan in `swan_credstore_models::ladder` is checked against) and the `ladder` block of
@@ -114,7 +115,7 @@ fn jobs(scope: Scope) -> Vec<Job> {
 }
 
 /// Measures one row: unbounded (unless `try_unbounded` is false), then, if the cap
-/// stopped it, at bounds 1, 2, 3, … until one is stopped too.
+/// stopped it, at bounds 0, 1, 2, … until one is stopped too.
 fn measure(job: &Job, cap: u64, try_unbounded: bool) -> Result<Rung> {
     let env = [
         ("LOOM_MAX_DURATION", cap.to_string()),
@@ -135,7 +136,7 @@ fn measure(job: &Job, cap: u64, try_unbounded: bool) -> Result<Rung> {
         unbounded_capped_at = Some(r.interleavings);
     }
     let mut best: Option<(usize, Record)> = None;
-    for b in 1.. {
+    for b in 0.. {
         let r = run(Some(b))?;
         if stopped(&r) {
             return Ok(match best {
@@ -237,11 +238,64 @@ fn measure_all(cap: u64, threads: usize) -> Result<Vec<Rung>> {
 /// Runs the measurement and writes the JSON record.
 pub fn run(cap: u64, threads: usize) -> Result<Ladder> {
     let rows = measure_all(cap, threads)?;
-    let ladder = Ladder {
+    write(Ladder {
         cap_seconds: cap,
         parallel: threads,
         rows,
-    };
+    })
+}
+
+/// Measures again the rows of the kept record that the cap stopped even at their
+/// bound (`capped`), the same way as [`run`] (a ladder row whose matrix row needed a
+/// bound is not tried unbounded), and writes the record with them replaced. The cap
+/// must be the record's: rows measured under two caps are not one table.
+pub fn recheck_capped(cap: u64, threads: usize) -> Result<Ladder> {
+    let mut ladder = saved()?;
+    anyhow::ensure!(
+        ladder.cap_seconds == cap,
+        "the kept record was measured with a {} s cap, not {cap} s: run the whole ladder",
+        ladder.cap_seconds
+    );
+    let capped_base: Vec<(Scenario, Variant, Flow)> = ladder
+        .rows
+        .iter()
+        .filter(|r| r.scope.is_base() && r.bound.is_some())
+        .map(|r| (r.scenario, r.variant, r.flow))
+        .collect();
+    let again: Vec<Job> = ladder
+        .rows
+        .iter()
+        .filter(|r| r.capped)
+        .map(|r| Job {
+            build: if r.variant == Variant::Epoch {
+                CROSSBEAM_LOOM
+            } else {
+                LOOM
+            },
+            scope: r.scope,
+            scenario: r.scenario,
+            variant: r.variant,
+            flow: r.flow,
+        })
+        .collect();
+    eprintln!("ladder: measuring {} capped row(s) again", again.len());
+    let fresh = pool(again, threads, cap, &|j| {
+        j.scope.is_base() || !capped_base.contains(&(j.scenario, j.variant, j.flow))
+    })?;
+    for f in fresh {
+        let slot = ladder
+            .rows
+            .iter_mut()
+            .find(|r| {
+                (r.scope, r.scenario, r.variant, r.flow) == (f.scope, f.scenario, f.variant, f.flow)
+            })
+            .expect("a row of the record");
+        *slot = f;
+    }
+    write(ladder)
+}
+
+fn write(ladder: Ladder) -> Result<Ladder> {
     let path = path();
     let json = serde_json::to_string_pretty(&ladder).context("cannot serialise the ladder")?;
     std::fs::write(&path, json + "\n")

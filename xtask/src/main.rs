@@ -33,6 +33,7 @@ mod notes;
 mod pages;
 mod predict;
 mod real;
+mod repeat;
 mod report;
 mod runner;
 mod testcmd;

@@ -105,6 +105,7 @@ const STEPS: &[Step] = &[
 /// (a no-op when done) and fail with the reason if it did not work.
 pub fn run() -> Result<bool> {
     let (mut passed, mut failed, mut ok) = (0u64, 0u64, true);
+    let all = std::time::Instant::now();
     let mut provisioning = Some(std::thread::spawn(|| {
         Release::ALL
             .iter()
@@ -115,7 +116,13 @@ pub fn run() -> Result<bool> {
         if step.label == "tests (std)" {
             if let Some(handle) = provisioning.take() {
                 eprintln!("\n=== xtask test: waiting for the real daemons' provisioning ===");
-                match handle.join() {
+                let waited = std::time::Instant::now();
+                let joined = handle.join();
+                eprintln!(
+                    "=== xtask test: waited {:.0} s for provisioning ===",
+                    waited.elapsed().as_secs_f64()
+                );
+                match joined {
                     Ok(Ok(versions)) => eprintln!("provisioned: {}", versions.join("; ")),
                     Ok(Err(e)) => eprintln!("provisioning failed (the tests will say why): {e:#}"),
                     Err(_) => eprintln!("provisioning panicked (the tests will say why)"),
@@ -160,6 +167,10 @@ pub fn run() -> Result<bool> {
         if ok { "all steps green" } else { "FAILED" }
     );
     println!("tests: {passed} passed, {failed} failed");
+    println!(
+        "steps took {:.0} s (the xtask build before them is not counted)",
+        all.elapsed().as_secs_f64()
+    );
     Ok(ok && failed == 0)
 }
 

@@ -23,6 +23,11 @@ pub struct VerifyArgs {
     /// (`real_helgrind`, target/reports/real-race.json).
     #[arg(long)]
     real: bool,
+    /// Run the selection K times and report every row that changed between runs (loom
+    /// and shuttle rows must repeat exactly, stress rows in their verdict); exits 1 if
+    /// one did. The matrix printed is the first run's.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
 }
 
 /// Which builds can contribute rows to a selection.
@@ -62,10 +67,19 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
             );
         }
     }
-    let mut records = Vec::new();
-    for build in builds_for(&args.select) {
-        records.extend(runner::rows(build, &args.select)?);
+    let mut runs = Vec::new();
+    for run in 1..=args.repeat {
+        if args.repeat > 1 {
+            eprintln!("verify: run {run} of {}", args.repeat);
+        }
+        let mut records = Vec::new();
+        for build in builds_for(&args.select) {
+            records.extend(runner::rows(build, &args.select)?);
+        }
+        runs.push(records);
     }
+    let changed = crate::repeat::changes(&runs);
+    let mut records = runs.swap_remove(0);
     if args.real {
         records.extend(
             crate::real::saved_records()?
@@ -76,9 +90,14 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     if records.is_empty() {
         bail!("no row matches that selection");
     }
-    let ok = records.iter().all(Record::as_expected);
+    let ok = records.iter().all(Record::as_expected) && changed.is_empty();
+    let repeat = (args.repeat > 1)
+        .then(|| crate::repeat::summary(args.repeat as usize, records.len(), &changed));
     if args.json {
         crate::print_json(&records)?;
+        if let Some(line) = &repeat {
+            eprintln!("{line}");
+        }
     } else {
         print!("{}", text::matrix(&records));
         for r in records.iter().filter(|r| r.counterexample.is_some()) {
@@ -91,6 +110,9 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
             records.len(),
             if bad > 0 { " — MISMATCHES above" } else { "" }
         );
+        if let Some(line) = &repeat {
+            println!("{line}");
+        }
     }
     Ok(ok)
 }
