@@ -114,7 +114,7 @@ struct Recorder {
     active: bool,
     steps: Vec<Step>,
     serial: u64,
-    /// Lock addresses in order of first use: a lock's instance number is its index + 1.
+    /// Lock identities in order of first use: a lock's instance number is its index + 1.
     locks: Vec<usize>,
     /// Cells made so far in this recording.
     cells: usize,
@@ -225,12 +225,12 @@ pub fn access(at: &'static Location<'static>, write: bool, cell: usize) {
     });
 }
 
-/// What [`sync`] records: a lock event (the lock's address and the mode), a spawn or
-/// a join.
+/// What [`sync`] records: a lock event (the lock's identity, a number unique in the
+/// process that the facade gives each lock, and the mode), a spawn or a join.
 pub enum SyncOp {
-    /// A lock at this address was acquired.
+    /// The lock with this identity was acquired.
     Acquire(usize, Mode),
-    /// A lock at this address is released.
+    /// The lock with this identity is released.
     Release(usize, Mode),
     /// A thread of this name is spawned.
     Spawn(String),

@@ -35,7 +35,67 @@ mod loom_backend;
 #[cfg(loom)]
 use loom_backend as backend;
 
-pub use backend::{Arc, AtomicPtr, AtomicUsize, Mutex, RwLock, UnsafeCell};
+pub use backend::{Arc, AtomicPtr, AtomicUsize, UnsafeCell};
+
+/// A process-wide number for each facade lock, which the step recorder numbers by first
+/// use (`lock#N`). A `std` counter the checkers do not see. It replaces the lock's
+/// address as its identity: a dropped lock's address can be reused by a new one, and
+/// whether it is depends on the allocator's history, so numbering by address could
+/// differ between two processes running the same execution.
+fn next_lock_id() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The backend's reader-writer lock, with an identity for the step recorder. Lock it
+/// with [`read`] and [`write`], which record the acquire and release.
+pub struct RwLock<T> {
+    id: usize,
+    inner: backend::RwLock<T>,
+}
+
+impl<T> RwLock<T> {
+    /// A new unlocked lock around `value`.
+    pub fn new(value: T) -> Self {
+        RwLock {
+            id: next_lock_id(),
+            inner: backend::RwLock::new(value),
+        }
+    }
+}
+
+/// The backend's mutex, with an identity for the step recorder. Lock it with [`lock`],
+/// which records the acquire and release.
+pub struct Mutex<T> {
+    id: usize,
+    inner: backend::Mutex<T>,
+}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex around `value`.
+    pub fn new(value: T) -> Self {
+        Mutex {
+            id: next_lock_id(),
+            inner: backend::Mutex::new(value),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RwLock")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mutex")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
 pub use std::sync::atomic::Ordering;
 
 use crate::trace::{self, Mode};
@@ -85,6 +145,7 @@ pub const BACKEND: &str = backend::NAME;
 /// (a [`crate::trace::SyncKind::Release`]) when dropped, right before the unlock.
 pub struct Held<G> {
     guard: G,
+    /// The lock's identity ([`RwLock`], [`Mutex`]).
     addr: usize,
     mode: Mode,
 }
@@ -108,10 +169,13 @@ impl<G> Drop for Held<G> {
     }
 }
 
-fn held<G, L>(guard: G, lock: &L, mode: Mode) -> Held<G> {
-    let addr = lock as *const L as usize;
-    trace::sync(trace::SyncOp::Acquire(addr, mode));
-    Held { guard, addr, mode }
+fn held<G>(guard: G, id: usize, mode: Mode) -> Held<G> {
+    trace::sync(trace::SyncOp::Acquire(id, mode));
+    Held {
+        guard,
+        addr: id,
+        mode,
+    }
 }
 
 /// Locks `lock` for reading, recording the acquire and (on drop) the release
@@ -119,19 +183,63 @@ fn held<G, L>(guard: G, lock: &L, mode: Mode) -> Held<G> {
 /// report a checker failure, after which the lock is never used again, so poisoning is
 /// treated as a bug in the model itself.
 pub fn read<T>(lock: &RwLock<T>) -> Held<impl std::ops::Deref<Target = T> + '_> {
-    held(lock.read().expect("model lock poisoned"), lock, Mode::Read)
+    held(
+        lock.inner.read().expect("model lock poisoned"),
+        lock.id,
+        Mode::Read,
+    )
 }
 
 /// Locks `lock` for writing (see [`read`]).
 pub fn write<T>(lock: &RwLock<T>) -> Held<impl std::ops::DerefMut<Target = T> + '_> {
     held(
-        lock.write().expect("model lock poisoned"),
-        lock,
+        lock.inner.write().expect("model lock poisoned"),
+        lock.id,
         Mode::Write,
     )
 }
 
 /// Locks a mutex (see [`read`]).
 pub fn lock<T>(m: &Mutex<T>) -> Held<impl std::ops::DerefMut<Target = T> + '_> {
-    held(m.lock().expect("model lock poisoned"), m, Mode::Write)
+    held(
+        m.inner.lock().expect("model lock poisoned"),
+        m.id,
+        Mode::Write,
+    )
+}
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+    use crate::trace::{StepKind, SyncKind};
+
+    fn acquired(steps: &[crate::trace::Step]) -> Vec<usize> {
+        steps
+            .iter()
+            .flat_map(|s| &s.syncs)
+            .filter_map(|e| match e.kind {
+                SyncKind::Acquire { instance, .. } => Some(instance),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A lock made after another was dropped is another lock in the timeline, even at
+    /// the dropped one's address (which the allocator usually hands out again), so the
+    /// numbering does not depend on the allocator's history.
+    #[test]
+    fn a_new_lock_at_a_reused_address_is_a_new_instance() {
+        trace::start();
+        trace::step(StepKind::Read, "locks", || String::from("two locks"));
+        let a = Box::new(RwLock::new(0u8));
+        drop(write(&a));
+        drop(read(&a));
+        drop(a);
+        let b = Box::new(RwLock::new(0u8));
+        drop(write(&b));
+        let m = Mutex::new(0u8);
+        drop(lock(&m));
+        drop(b);
+        assert_eq!(acquired(&trace::finish()), vec![1, 1, 2, 3]);
+    }
 }

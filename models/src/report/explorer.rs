@@ -307,13 +307,11 @@ pub fn explorer_html(records: &[Record], real: &[Record]) -> String {
 
 /// The rows of `records` whose line is not in the committed page `html`.
 pub fn missing_from(html: &str, records: &[Record]) -> Vec<String> {
+    let lines: std::collections::HashSet<&str> =
+        html.lines().map(|l| l.trim_end_matches(',')).collect();
     records
         .iter()
-        .filter(|r| {
-            !html
-                .lines()
-                .any(|l| l.trim_end_matches(',') == row_json(r, records))
-        })
+        .filter(|r| !lines.contains(row_json(r, records).as_str()))
         .map(super::title)
         .collect()
 }
