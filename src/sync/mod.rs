@@ -48,7 +48,7 @@ fn next_lock_id() -> usize {
 }
 
 /// The backend's reader-writer lock, with an identity for the step recorder. Lock it
-/// with [`read`] and [`write`], which record the acquire and release.
+/// with [`read()`] and [`write()`], which record the acquire and release.
 pub struct RwLock<T> {
     id: usize,
     inner: backend::RwLock<T>,
