@@ -146,7 +146,7 @@ pub const BACKEND: &str = backend::NAME;
 pub struct Held<G> {
     guard: G,
     /// The lock's identity ([`RwLock`], [`Mutex`]).
-    addr: usize,
+    id: usize,
     mode: Mode,
 }
 
@@ -165,17 +165,13 @@ impl<G: std::ops::DerefMut> std::ops::DerefMut for Held<G> {
 
 impl<G> Drop for Held<G> {
     fn drop(&mut self) {
-        trace::sync(trace::SyncOp::Release(self.addr, self.mode));
+        trace::sync(trace::SyncOp::Release(self.id, self.mode));
     }
 }
 
 fn held<G>(guard: G, id: usize, mode: Mode) -> Held<G> {
     trace::sync(trace::SyncOp::Acquire(id, mode));
-    Held {
-        guard,
-        addr: id,
-        mode,
-    }
+    Held { guard, id, mode }
 }
 
 /// Locks `lock` for reading, recording the acquire and (on drop) the release

@@ -4,7 +4,8 @@
 //! `LOOM_MAX_DURATION` at the cap (60 s by default). A row the cap stops runs again at
 //! preemption bounds 0, 1, 2, … until one is stopped too: the largest bound that finished
 //! is the row's bound (a row stopped even at bound 0 is `capped`). `--ladder-recheck`
-//! measures again only the rows the kept record marks `capped`, and keeps the others. A ladder row whose matrix row (the same scenario, design and flow
+//! measures again only the rows the kept record marks `capped`, and keeps the others.
+//! A ladder row whose matrix row (the same scenario, design and flow
 //! at the base rung) the cap stopped unbounded is not tried unbounded. Rows run on as
 //! many checker processes at once as `--jobs` says (default: one per core). The result is `tests/data/records/ladder.json` (which the
 //! plan in `swan_credstore_models::ladder` is checked against) and the `ladder` block of
@@ -76,6 +77,21 @@ struct Job {
 }
 
 impl Job {
+    /// The row, on the build that runs it (epoch rows need crossbeam-epoch under loom).
+    fn new(scope: Scope, scenario: Scenario, variant: Variant, flow: Flow) -> Job {
+        Job {
+            build: if variant == Variant::Epoch {
+                CROSSBEAM_LOOM
+            } else {
+                LOOM
+            },
+            scope,
+            scenario,
+            variant,
+            flow,
+        }
+    }
+
     fn select(&self, bound: Option<usize>) -> Select {
         Select {
             checker: Some(Checker::Loom),
@@ -100,17 +116,7 @@ fn jobs(scope: Scope) -> Vec<Job> {
     cases
         .into_iter()
         .filter(|c| c.checker == Checker::Loom && c.scope == scope)
-        .map(|c| Job {
-            build: if c.variant == Variant::Epoch {
-                CROSSBEAM_LOOM
-            } else {
-                LOOM
-            },
-            scope,
-            scenario: c.scenario,
-            variant: c.variant,
-            flow: c.flow,
-        })
+        .map(|c| Job::new(scope, c.scenario, c.variant, c.flow))
         .collect()
 }
 
@@ -266,17 +272,7 @@ pub fn recheck_capped(cap: u64, threads: usize) -> Result<Ladder> {
         .rows
         .iter()
         .filter(|r| r.capped)
-        .map(|r| Job {
-            build: if r.variant == Variant::Epoch {
-                CROSSBEAM_LOOM
-            } else {
-                LOOM
-            },
-            scope: r.scope,
-            scenario: r.scenario,
-            variant: r.variant,
-            flow: r.flow,
-        })
+        .map(|r| Job::new(r.scope, r.scenario, r.variant, r.flow))
         .collect();
     eprintln!("ladder: measuring {} capped row(s) again", again.len());
     let fresh = pool(again, threads, cap, &|j| {
