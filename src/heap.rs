@@ -46,6 +46,9 @@ pub struct Tracked<T> {
     desc: String,
     value: T,
     freed: UnsafeCell<bool>,
+    /// Whether the recorder was told of the free: a `std` flag the checkers do not see,
+    /// so that a retired value dropped later is counted once.
+    counted: std::sync::atomic::AtomicBool,
 }
 
 // SAFETY: the value is only ever shared immutably; the flag is accessed through the
@@ -61,11 +64,13 @@ impl<T> Tracked<T> {
     }
 
     fn with_desc(value: T, desc: String) -> Tracked<T> {
+        trace::count_tracked(1);
         Tracked {
             serial: trace::next_serial(),
             desc,
             value,
             freed: UnsafeCell::new(false),
+            counted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -101,6 +106,12 @@ impl<T> Tracked<T> {
     pub fn retire(&self) {
         // SAFETY: a write access of the flag through the facade; see the module docs.
         self.freed.with_mut(|p| unsafe { *p = true });
+        if !self
+            .counted
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            trace::count_free();
+        }
     }
 
     /// The object's tag alone (`id#N`): what timeline steps name as their object.
@@ -134,6 +145,7 @@ impl<T> Drop for Tracked<T> {
     fn drop(&mut self) {
         // Freeing is a write, so a read that races with the final drop is reported.
         self.retire();
+        trace::count_tracked(-1);
     }
 }
 

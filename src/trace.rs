@@ -122,6 +122,13 @@ struct Recorder {
     values: Vec<usize>,
     /// Synchronisation events recorded so far.
     events: usize,
+    /// Whether [`Tracked`](crate::heap::Tracked) objects are being counted: from
+    /// [`start`] to [`finish`], also while suspended.
+    counting: bool,
+    /// Tracked objects made minus those dropped since [`start`].
+    alive: i64,
+    /// Tracked objects freed while steps were recorded (not in the scenario's cleanup).
+    freed: u64,
 }
 
 impl Recorder {
@@ -141,6 +148,7 @@ pub fn start() {
     RECORDER.with(|r| {
         *r.borrow_mut() = Recorder {
             active: true,
+            counting: true,
             ..Recorder::default()
         }
     });
@@ -151,6 +159,7 @@ pub fn finish() -> Vec<Step> {
     RECORDER.with(|r| {
         let mut r = r.borrow_mut();
         r.active = false;
+        r.counting = false;
         std::mem::take(&mut r.steps)
     })
 }
@@ -330,6 +339,45 @@ pub fn next_cell() -> usize {
         let mut r = r.borrow_mut();
         r.cells += 1;
         r.cells
+    })
+}
+
+/// Counts a [`Tracked`](crate::heap::Tracked) object made (`+1`) or dropped (`-1`) on
+/// this OS thread while a recording counts them. Uses no facade primitive.
+pub fn count_tracked(delta: i64) {
+    RECORDER.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.counting {
+            r.alive += delta;
+        }
+    })
+}
+
+/// Counts a [`Tracked`](crate::heap::Tracked) object freed (retired in place or
+/// dropped) while steps are recorded. Uses no facade primitive.
+pub fn count_free() {
+    RECORDER.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.active {
+            r.freed += 1;
+        }
+    })
+}
+
+/// How many [`Tracked`](crate::heap::Tracked) objects were freed while steps were
+/// recorded since [`start`] (the scenario's cleanup after [`suspend`] not included).
+pub fn frees() -> u64 {
+    RECORDER.with(|r| r.borrow().freed)
+}
+
+/// How many [`Tracked`](crate::heap::Tracked) objects made since [`start`] are still
+/// alive, or `None` when no recording counts them. Meaningful under the model checkers,
+/// which run every model thread on the OS thread that started the recording; real
+/// threads (the stress checker) record nothing.
+pub fn tracked_alive() -> Option<i64> {
+    RECORDER.with(|r| {
+        let r = r.borrow();
+        r.counting.then_some(r.alive)
     })
 }
 

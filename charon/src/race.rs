@@ -324,6 +324,7 @@ fn conclude(
         counterexample: (!steps.is_empty()).then_some(steps),
         schedule: None,
         witness: None,
+        seen: None,
     };
     RaceRun {
         release,

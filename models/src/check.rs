@@ -16,11 +16,10 @@
 //! threads — except for a cell expected to race, which is never run on real threads (its
 //! record says `not_run`, as the matrix's racy designs do). A record only says what its
 //! checker could see: a cell built on `std` primitives instead of the facade
-//! (`swan_credstore::sync`) is invisible to loom and shuttle. Under loom such a cell is
-//! refused: a run that would pass but in which the recorder saw no tracked access a
-//! cell could have made (no facade `UnsafeCell` access, no atomic, no lock other than
-//! the store's announced ones) is returned as `error` with a message starting
-//! [`VACUOUS`], never as `pass` ([`vacuity`]).
+//! (`swan_credstore::sync`) is invisible to loom and shuttle. Such a cell is refused: a
+//! run that would pass but in which the checker saw no tracked access to a subject in
+//! any execution is returned as `vacuous` with a message starting [`VACUOUS`], never as
+//! `pass` ([`crate::seen`]).
 
 use crate::dispatch;
 use crate::expect::Case;
@@ -137,54 +136,8 @@ pub fn check_cell<C: SubjectCell, S: CertStore<C>>(
         .collect()
 }
 
-/// How a refused run's message starts: the checker saw nothing the cell did.
-pub const VACUOUS: &str = "vacuous: the checker saw no access to the subject";
-
-/// Why a loom `pass` of a cell proves nothing, if it does not: `Some(message)` (starting
-/// with [`VACUOUS`]) when the pass's kept execution (`witness`) holds no tracked access
-/// a subject cell could have made — no facade `UnsafeCell` access, no atomic load or
-/// store, and no acquire of a lock that no model step announced (the store's locks are
-/// announced by `take ... lock` steps; a cell's own facade lock never is). `None` for
-/// any other record, and for a pass whose execution shows such an access. A run with
-/// the recorder off (`LoomOptions::record: false`) keeps no witness and is not judged.
-pub fn vacuity(record: &Record) -> Option<String> {
-    use crate::record::SyncKind;
-    if record.outcome != Outcome::Pass || record.checker != Checker::Loom {
-        return None;
-    }
-    let steps = &record.witness.as_ref()?.steps;
-    let syncs = || steps.iter().flat_map(|s| s.syncs.iter().map(|e| &e.kind));
-    let announced: Vec<usize> = syncs()
-        .filter_map(|k| match k {
-            SyncKind::Acquire {
-                lock: Some(_),
-                instance,
-                ..
-            } => Some(*instance),
-            _ => None,
-        })
-        .collect();
-    let accesses: usize = steps.iter().map(|s| s.accesses.len()).sum();
-    let own = syncs()
-        .filter(|k| match k {
-            SyncKind::Acquire { instance, .. } => !announced.contains(instance),
-            SyncKind::AtomicLoad { .. } | SyncKind::AtomicStore { .. } => true,
-            _ => false,
-        })
-        .count();
-    (accesses + own == 0).then(|| {
-        format!(
-            "{VACUOUS}: in execution {} of {} ({} model steps) the cell made no facade \
-             UnsafeCell access, no atomic access and took no lock of its own, so loom had \
-             nothing of it to interleave and its `pass` would prove nothing. A cell built \
-             on std::sync (or std::cell) is invisible to loom: use swan_credstore::sync \
-             (Mutex, RwLock, UnsafeCell, AtomicPtr) for everything threads share.",
-            record.witness.as_ref().map_or(0, |w| w.execution),
-            record.interleavings,
-            steps.len()
-        )
-    })
-}
+/// How a vacuous run's message starts (see [`crate::seen`]).
+pub use crate::run::VACUOUS;
 
 #[cfg(loom)]
 fn run_one<C: SubjectCell, S: CertStore<C>>(
@@ -193,12 +146,7 @@ fn run_one<C: SubjectCell, S: CertStore<C>>(
     opts: &CheckOptions,
 ) -> Record {
     let body = dispatch::body_for(case.scenario, load, StormSize::SHUTTLE);
-    let mut record = crate::loom_check::check_body(case, body, &opts.loom);
-    if let Some(why) = vacuity(&record) {
-        record.outcome = Outcome::Error;
-        record.message = Some(why);
-    }
-    record
+    crate::loom_check::check_body(case, body, &opts.loom)
 }
 
 #[cfg(all(shuttle, not(loom)))]

@@ -309,6 +309,33 @@ pub const IN_DEFAULT: &[Scope] = &[Scope::SharedKey];
 /// bound costs minutes (the ladder's record has each row's largest bound within the cap).
 pub const EPOCH_PREEMPTION_BOUND: usize = 2;
 
+/// A `preemption_bound` meaning "no bound at all", even for the epoch rows and whatever
+/// `LOOM_MAX_PREEMPTIONS` says (used by `cargo xtask bench-checkers`), and for
+/// `shuttle_dfs` every schedule.
+pub const UNBOUNDED: usize = usize::MAX;
+
+/// The preemption bound of a `shuttle_dfs` row (the cross-check of loom): `None` (every
+/// schedule) for the rows whose whole tree it explored within its default budget of
+/// 200,000 executions; the others at [`DFS_PREEMPTION_BOUND`] (measured on 2026-12-07:
+/// unbounded, `reload_vs_lookup` and `reload_vs_list_certs` in the pre-fix flow,
+/// `concurrent_reloads × locked × pre_fix` and `split_dedup` did not finish within the
+/// budget, and the racy rows among them had not met their race; at bound 4 the largest
+/// row takes 135,055 schedules, about 4 s). Ladder rungs are bounded too.
+pub fn dfs_bound(case: &Case) -> Option<usize> {
+    use crate::record::{Flow, Scenario, Variant};
+    let bounded = match (case.scenario, case.variant, case.flow) {
+        (Scenario::ReloadVsLookup | Scenario::ReloadVsListCerts, _, Flow::PreFix) => true,
+        (Scenario::ConcurrentReloads, Variant::Locked, Flow::PreFix) => true,
+        (Scenario::ConcurrentReloads, Variant::SplitDedup, _) => true,
+        _ => !case.scope.is_base(),
+    };
+    bounded.then_some(DFS_PREEMPTION_BOUND)
+}
+
+/// The preemption bound of the `shuttle_dfs` rows that cannot run every schedule within
+/// the budget (the largest that finished every such row: at 5, two rows ran out of it).
+pub const DFS_PREEMPTION_BOUND: usize = 4;
+
 /// A matrix epoch row runs unbounded by default when its unbounded run took at most this
 /// many seconds in the ladder's measurement (listed in [`MATRIX_EPOCH_UNBOUNDED`]).
 pub const MATRIX_UNBOUNDED_SECONDS: f64 = 10.0;

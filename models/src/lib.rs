@@ -12,8 +12,8 @@
 //! * [`ladder`] — the scope ladder's plan: each rung's bounds, and which rungs the
 //!   default verify runs.
 //! * [`dispatch`] — from names to code: a scenario's body for a variant and flow.
-//! * [`capture`], [`run`] — the one run loop every checker shares, and how a run becomes
-//!   a record.
+//! * [`capture`], [`run`], [`seen`] — the one run loop every checker shares, how a run
+//!   becomes a record, and what each run saw of the subjects (vacuity).
 //! * `loom_check` (`--cfg loom`), `shuttle_check` (`--cfg shuttle`), `stress` (std) —
 //!   the checkers.
 //! * [`check`] — one call that checks a cell of your own under this build's checkers.
@@ -22,6 +22,8 @@
 
 pub mod capture;
 pub mod check;
+#[cfg(all(shuttle, not(loom)))]
+pub mod dfs;
 pub mod dispatch;
 pub mod expect;
 pub mod findings;
@@ -34,6 +36,7 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod scenarios;
+pub mod seen;
 pub mod select;
 #[cfg(all(shuttle, not(loom)))]
 pub mod shuttle_check;

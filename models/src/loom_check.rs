@@ -8,11 +8,7 @@ use crate::run;
 use crate::scenarios;
 use crate::storm::StormSize;
 
-pub use crate::ladder::EPOCH_PREEMPTION_BOUND;
-
-/// A `preemption_bound` meaning "no bound at all", even for the epoch rows and whatever
-/// `LOOM_MAX_PREEMPTIONS` says (used by `cargo xtask bench-checkers`).
-pub const UNBOUNDED: usize = usize::MAX;
+pub use crate::ladder::{EPOCH_PREEMPTION_BOUND, UNBOUNDED};
 
 /// How to run loom.
 #[derive(Clone, Debug)]

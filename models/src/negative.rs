@@ -6,8 +6,9 @@ use swan_credstore::{Design, Identity, MutableSubject, SubjectCell, Variant};
 
 /// A copy-on-write cell that forgets to release the snapshot it replaces: each
 /// `set_subject` leaks the old identity. It never races (readers hold snapshots); it is
-/// the negative control for the leak check of `reload_vs_clear`, which loom must catch
-/// as an `Arc leaked` at the end of the execution.
+/// the negative control for the leak check of `reload_vs_clear`: the scenario's own
+/// count of tracked identities (every checker with the recorder on) catches it before
+/// loom's `Arc leaked` check at the end of the execution would.
 pub struct LeakyCow {
     slot: Mutex<Arc<Tracked<Identity>>>,
 }

@@ -160,6 +160,58 @@ pub struct Record {
     /// the accesses it saw. `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witness: Option<Witness>,
+    /// What the checker saw of the subjects over every execution it explored
+    /// ([`crate::seen`]); `None` for a run with the step recorder off (real threads,
+    /// loom with `record: false`, the real daemons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<Seen>,
+}
+
+/// What the explored executions did to the subjects, summed over the executions; the
+/// terms are defined in [`crate::seen`], which computes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    /// Executions the figures come from (every one the checker explored).
+    pub executions: u64,
+    /// Tracked accesses a subject cell could have made (facade cell accesses, atomic
+    /// operations, acquires of unannounced locks).
+    pub tracked_accesses: u64,
+    /// Tracked identities and snapshots freed (retired in place or dropped) while the
+    /// threads ran, the scenario's cleanup not included.
+    pub frees: u64,
+    /// Distinct orders of the threads' subject steps: each execution's sequence of
+    /// (thread, step kind, tracked accesses) over its subject steps and the steps after
+    /// which a tracked access was made, counted once however often explored.
+    pub orders: u64,
+    /// Executions with at least one swap window.
+    pub swap_executions: u64,
+    /// Of those, the executions in which another thread's subject step fell inside one.
+    pub window_entered: u64,
+}
+
+impl Seen {
+    /// Whether the checker saw no tracked access to any subject: a `pass` then proves
+    /// nothing about them.
+    pub fn is_vacuous(&self) -> bool {
+        self.executions > 0 && self.tracked_accesses == 0
+    }
+
+    /// The figures in one line, for a report (`3,144 executions: 40,122 tracked
+    /// accesses, 3,144 frees, 212 orders, swap window entered in 1,006 of 3,144`).
+    pub fn summary(&self) -> String {
+        let window = if self.swap_executions == 0 {
+            "no swap window (the swap is one step, or there is none)".to_string()
+        } else {
+            format!(
+                "swap window entered in {} of {} executions",
+                self.window_entered, self.swap_executions
+            )
+        };
+        format!(
+            "{} executions: {} tracked accesses, {} frees, {} distinct orders, {window}",
+            self.executions, self.tracked_accesses, self.frees, self.orders
+        )
+    }
 }
 
 /// One execution of a pass, kept to explain it.

@@ -9,7 +9,8 @@ use crate::capture::run_captured;
 use crate::dispatch::Body;
 use crate::expect::Case;
 use crate::findings;
-use crate::record::{Bounds, Outcome, Record, StepKind, StepRecord, Witness};
+use crate::record::{Bounds, Outcome, Record, Seen, StepKind, StepRecord, Witness};
+use crate::seen::Tally;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -24,6 +25,8 @@ pub struct Execution {
     /// The first execution with a concurrent pair ([`concurrent_pair`]): its number
     /// and steps.
     witness: Mutex<Option<(u64, Vec<trace::Step>)>>,
+    /// What every recorded execution did to the subjects.
+    tally: Mutex<Tally>,
 }
 
 /// Whether `steps` hold a read by one thread of an object another thread made,
@@ -59,6 +62,9 @@ impl Execution {
             if w.is_none() && trace::inspect(concurrent_pair) {
                 *w = Some((n, trace::snapshot()));
             }
+            let mut tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
+            let frees = trace::frees();
+            trace::inspect(|steps| tally.add(steps, frees));
         }
     }
 
@@ -82,6 +88,8 @@ pub struct Observed {
     pub iterations: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// What the recorded executions did to the subjects (`None` with the recorder off).
+    pub seen: Option<Seen>,
 }
 
 /// Runs `body` under a checker. `drive` is the checker: it calls
@@ -95,6 +103,7 @@ pub fn run(body: Body, record: bool, drive: impl FnOnce(Arc<Execution>)) -> Obse
         record,
         body,
         witness: Mutex::new(None),
+        tally: Mutex::new(Tally::default()),
     });
     findings::reset();
     let start = Instant::now();
@@ -111,6 +120,7 @@ pub fn run(body: Body, record: bool, drive: impl FnOnce(Arc<Execution>)) -> Obse
         witness,
         iterations: exec.count(),
         seconds: start.elapsed().as_secs_f64(),
+        seen: record.then(|| exec.tally.lock().unwrap_or_else(|e| e.into_inner()).seen()),
     }
 }
 
@@ -136,8 +146,13 @@ pub fn classify(message: &str) -> Outcome {
     }
 }
 
+/// How a vacuous run's message starts.
+pub const VACUOUS: &str = "vacuous: the checker saw no access to the subject";
+
 /// Concludes a run of `case`: a failure wins; otherwise the first soft finding
-/// ([`crate::findings`]) makes it `duplicates`; otherwise it passed. `schedule` (a
+/// ([`crate::findings`]) makes it `duplicates`; otherwise it passed — unless the
+/// checker saw no tracked subject access in any execution ([`Seen::is_vacuous`]), which
+/// makes it [`Outcome::Vacuous`], with a message starting [`VACUOUS`]. `schedule` (a
 /// shuttle failure's) is kept for a failure only.
 pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<String>) -> Record {
     let last = run.steps;
@@ -154,6 +169,9 @@ pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<Str
             steps: last.iter().cloned().map(StepRecord::from).collect(),
         }),
     };
+    // A failing execution stops before its steps are tallied: figures of a failed run
+    // would be short by that execution, and a failure needs no vacuity figures.
+    let seen = run.seen.filter(|_| run.panic.is_none());
     let (outcome, message, first_failing, counterexample) = match run.panic {
         Some(msg) => {
             let steps = last.iter().cloned().map(StepRecord::from).collect();
@@ -166,7 +184,12 @@ pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<Str
                 Some(f.iteration),
                 Some(f.steps),
             ),
-            None => (Outcome::Pass, None, None, None),
+            None => match &seen {
+                Some(seen) if seen.is_vacuous() => {
+                    (Outcome::Vacuous, Some(vacuous(seen)), None, None)
+                }
+                _ => (Outcome::Pass, None, None, None),
+            },
         },
     };
     Record {
@@ -187,5 +210,17 @@ pub fn conclude(case: &Case, run: Observed, bounds: Bounds, schedule: Option<Str
         schedule: schedule.filter(|_| outcome != Outcome::Pass),
         witness: witness
             .filter(|_| outcome == Outcome::Pass && case.checker.deterministic_counts()),
+        seen,
     }
+}
+
+fn vacuous(seen: &Seen) -> String {
+    format!(
+        "{VACUOUS}: in {} explored executions no model step made a facade UnsafeCell access \
+         or an atomic access to a subject, so the checker had nothing of the subjects to \
+         interleave and a `pass` would prove nothing. A cell built on std::sync (or \
+         std::cell) is invisible to loom and shuttle: use swan_credstore::sync (Mutex, \
+         RwLock, UnsafeCell, AtomicPtr) for everything threads share.",
+        seen.executions
+    )
 }

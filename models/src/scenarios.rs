@@ -137,6 +137,16 @@ fn check_released<C: SubjectCell, S: CertStore<C>>(vici: Plugin<C, S>) {
         0,
         "leak: cert objects alive after everything was dropped"
     );
+    // The identities and snapshots the cells made (counted by the recorder, under the
+    // model checkers only): a cell that drops a replaced one without freeing it leaks it.
+    if !C::DEFERS_FREES {
+        if let Some(alive) = swan_credstore::trace::tracked_alive().filter(|n| *n > 0) {
+            panic!(
+                "leak: {alive} tracked identities or snapshots alive after everything was \
+                 dropped (a replaced subject was never freed)"
+            );
+        }
+    }
 }
 
 /// A fresh plugin with every connection of `conns` loaded.

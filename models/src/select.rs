@@ -20,18 +20,23 @@ pub struct Select {
     /// Only this flow.
     #[arg(long)]
     pub flow: Option<Flow>,
-    /// Only this checker (loom, shuttle_pct, shuttle_random, stress).
+    /// Only this checker (loom, shuttle_dfs, shuttle_pct, shuttle_random, stress).
     #[arg(long)]
     pub checker: Option<Checker>,
-    /// loom preemption bound (default: unbounded; epoch rows 2; or LOOM_MAX_PREEMPTIONS).
+    /// loom and shuttle_dfs preemption bound (default: each row's plan; loom: unbounded,
+    /// epoch rows 2, or LOOM_MAX_PREEMPTIONS).
     #[arg(long)]
     pub preemption_bound: Option<usize>,
-    /// loom: no preemption bound at all, even for the epoch rows.
+    /// loom and shuttle_dfs: no preemption bound at all, even for the rows planned with one.
     #[arg(long, conflicts_with = "preemption_bound")]
     pub unbounded: bool,
     /// shuttle: executions per row (default 100; --full: 1000).
     #[arg(long)]
     pub iterations: Option<usize>,
+    /// shuttle_dfs: the schedules a row may explore before it stops unfinished (default
+    /// 200,000).
+    #[arg(long)]
+    pub dfs_max: Option<usize>,
     /// shuttle: scheduler seed (default 1).
     #[arg(long)]
     pub seed: Option<u64>,

@@ -1,5 +1,7 @@
-//! The shuttle checker: runs a case through the shared run loop ([`crate::run`]) under shuttle's PCT or random scheduler with a
-//! fixed seed and iteration budget, and replays a failing schedule.
+//! The shuttle checker: runs a case through the shared run loop ([`crate::run`]) under
+//! shuttle's PCT or random scheduler with a fixed seed and iteration budget, or under its
+//! depth-first scheduler (every schedule, up to a budget: the cross-check of loom); and
+//! replays a failing schedule.
 //!
 //! shuttle reports a failure by panicking after writing the failing schedule to a file;
 //! the harness points shuttle at a per-process directory, reads the schedule back into
@@ -7,8 +9,10 @@
 //! interleaving with the step recorder on.
 
 use crate::capture::run_captured;
+use crate::dfs::BoundedDfs;
 use crate::dispatch::{self, Body};
 use crate::expect::Case;
+use crate::ladder::UNBOUNDED;
 use crate::record::{Bounds, Checker, Record};
 use crate::run::{self, Observed};
 use crate::scenarios;
@@ -29,6 +33,12 @@ pub struct ShuttleOptions {
     pub seed: u64,
     /// The storm's size.
     pub size: StormSize,
+    /// The depth-first scheduler's budget: a `shuttle_dfs` row that has not run out of
+    /// schedules after this many executions stops there and says it is not exhaustive.
+    pub dfs_max: usize,
+    /// The depth-first scheduler's preemption bound: `None` runs each row at its plan
+    /// ([`crate::ladder::dfs_bound`]); `Some(UNBOUNDED)` runs every schedule.
+    pub dfs_bound: Option<usize>,
 }
 
 impl ShuttleOptions {
@@ -39,6 +49,8 @@ impl ShuttleOptions {
         pct_depth: 20,
         seed: 1,
         size: StormSize::SHUTTLE,
+        dfs_max: 200_000,
+        dfs_bound: None,
     };
 
     /// The `--full` run: 1,000 executions per scheduler.
@@ -87,7 +99,7 @@ fn run<S: Scheduler + 'static>(scheduler: S, body: Body) -> (Observed, Option<St
     (observed, schedule)
 }
 
-/// Runs `case` (a `shuttle_pct` or `shuttle_random` row) with `opts`.
+/// Runs `case` (a `shuttle_dfs`, `shuttle_pct` or `shuttle_random` row) with `opts`.
 pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
     let body = dispatch::body(
         case.scenario,
@@ -103,6 +115,9 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
 /// Runs `body` under the shuttle scheduler of `case.checker` and labels the record with
 /// `case` (a cell from outside the matrix goes through [`crate::check::check_cell`]).
 pub fn check_body(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
+    if case.checker == Checker::ShuttleDfs {
+        return check_dfs(case, body, opts);
+    }
     let iterations = opts.iterations;
     let (observed, schedule) = match case.checker {
         Checker::ShuttlePct => run(
@@ -119,6 +134,36 @@ pub fn check_body(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
         pct_depth,
         Some(opts.seed),
     );
+    run::conclude(case, observed, bounds, schedule)
+}
+
+/// Runs `body` under the depth-first scheduler ([`crate::dfs`]), which enumerates the
+/// schedules of the scenario's scheduling points (each facade cell access, lock and
+/// atomic operation, spawn and join) with no reduction, within the row's preemption
+/// bound. A run that exhausted the tree within `opts.dfs_max` executions covered every
+/// schedule within that bound (`exhaustive: true`); one stopped by the budget did not,
+/// and says so (`exhaustive: false`, `max_iterations`).
+fn check_dfs(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
+    let bound = match opts.dfs_bound {
+        Some(UNBOUNDED) => None,
+        Some(b) => Some(b),
+        None => crate::ladder::dfs_bound(case),
+    };
+    let (scheduler, progress) = BoundedDfs::new(bound, opts.dfs_max);
+    let (observed, schedule) = run(scheduler, body);
+    let (threads, operations) = scenarios::shape_in(case.scenario, case.scope, &StormSize::SHUTTLE);
+    // A failure ends the run early: its verdict stands, and it is exhaustive in the sense
+    // that matters (a counterexample needs no more schedules).
+    let finished = progress.finished() || observed.panic.is_some();
+    let bounds = Bounds {
+        threads,
+        operations,
+        preemption_bound: bound,
+        exhaustive: finished,
+        max_iterations: (!finished).then_some(opts.dfs_max as u64),
+        pct_depth: None,
+        seed: None,
+    };
     run::conclude(case, observed, bounds, schedule)
 }
 

@@ -68,6 +68,7 @@ pub fn not_run(case: &Case, opts: &StressOptions) -> Record {
         witness: None,
         iterations: 0,
         seconds: 0.0,
+        seen: None,
     };
     let mut record = run::conclude(case, observed, bounds(case, opts), None);
     record.outcome = Outcome::NotRun;

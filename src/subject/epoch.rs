@@ -33,6 +33,7 @@ pub struct Epoch {
 
 impl SubjectCell for Epoch {
     const DESIGN: Design = Design::Matrix(Variant::Epoch);
+    const DEFERS_FREES: bool = true;
 
     fn new(subject: Identity) -> Self {
         Epoch {

@@ -86,6 +86,12 @@ pub trait SubjectCell: Send + Sync + Sized + 'static {
     /// Which design this is (the records' `variant`, and `cell` for a custom one).
     const DESIGN: Design;
 
+    /// Whether the cell frees replaced identities later than the scenario's end (epoch
+    /// reclamation): the scenarios' leak check then does not count its identities. A
+    /// cell that frees eagerly keeps the default, `false`, and every identity or
+    /// snapshot it made must be gone once the scenario drops everything.
+    const DEFERS_FREES: bool = false;
+
     /// A cell holding `subject`.
     fn new(subject: Identity) -> Self;
 

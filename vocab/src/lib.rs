@@ -197,6 +197,11 @@ impl Flow {
 pub enum Checker {
     /// loom, exhaustive within the stated preemption bound.
     Loom,
+    /// shuttle's depth-first scheduler: every schedule of the scenario's scheduling
+    /// points, one after another, with no partial-order reduction. An implementation
+    /// independent of loom's, run on loom's scenarios as a cross-check: exhaustive when
+    /// it finishes within its budget (the row's bounds say whether it did).
+    ShuttleDfs,
     /// shuttle's PCT scheduler, seeded.
     ShuttlePct,
     /// shuttle's random scheduler, seeded.
@@ -213,8 +218,9 @@ pub enum Checker {
 
 impl Checker {
     /// The model checkers of the verdict matrix, in matrix order.
-    pub const MODEL: [Checker; 4] = [
+    pub const MODEL: [Checker; 5] = [
         Checker::Loom,
+        Checker::ShuttleDfs,
         Checker::ShuttlePct,
         Checker::ShuttleRandom,
         Checker::Stress,
@@ -245,6 +251,10 @@ pub enum Outcome {
     Leak,
     /// Every explored execution satisfied every check.
     Pass,
+    /// Every explored execution satisfied every check, but the checker saw no tracked
+    /// access to a subject in any of them (a cell built on `std` primitives, say): the
+    /// run proves nothing about the subjects, so it is never reported as `pass`.
+    Vacuous,
     /// The run failed for a reason that is none of the above (see `message`).
     Error,
     /// Deliberately not run by this checker (see `message`): a design that would be real

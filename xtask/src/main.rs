@@ -29,6 +29,7 @@ mod differential;
 mod heapcount;
 mod ladder;
 mod leak;
+mod mutants;
 mod notes;
 mod pages;
 mod predict;
@@ -97,6 +98,10 @@ enum Command {
     /// compared after every step; a divergence is shrunk and saved under
     /// target/reports/differential/. Needs root.
     Differential(differential::DifferentialArgs),
+    /// Mutation testing of the model with cargo-mutants (installed if missing): a std
+    /// pass, then a loom pass over its survivors; writes target/reports/mutants.md and
+    /// fails under a 95% score or with a survivor notes/mutants.md does not explain.
+    Mutants(mutants::MutantsArgs),
 }
 
 /// Prints `value` as pretty JSON on stdout (the `--json` output of the commands).
@@ -124,6 +129,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => predict::run(&args),
         Command::Leak(args) => leak::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Mutants(args) => mutants::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

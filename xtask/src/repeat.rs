@@ -4,7 +4,8 @@
 //! What must repeat depends on the checker. Loom explores every interleaving (within
 //! its bound) in a fixed order, and shuttle runs fixed seeds, so for those rows the
 //! verdict, the number of executions, the first failing one, the failure message, the
-//! counterexample and the schedule must all be identical; only the seconds may differ.
+//! counterexample, the schedule and what the checker saw of the subjects (the vacuity
+//! figures) must all be identical; only the seconds may differ.
 //! The stress rows run on real threads, so only their verdict is compared: how many
 //! iterations a run needs to fail is up to the operating system's scheduler.
 
@@ -21,6 +22,7 @@ struct Fingerprint {
     message: Option<String>,
     counterexample: Option<String>,
     schedule: Option<String>,
+    seen: Option<String>,
 }
 
 fn fingerprint(r: &Record) -> Fingerprint {
@@ -42,6 +44,9 @@ fn fingerprint(r: &Record) -> Fingerprint {
         } else {
             None
         },
+        seen: deterministic
+            .then(|| r.seen.as_ref().map(|s| s.summary()))
+            .flatten(),
     }
 }
 
@@ -112,6 +117,9 @@ fn diff(a: &Fingerprint, b: &Fingerprint) -> String {
     if a.schedule != b.schedule {
         parts.push("schedule".into());
     }
+    if a.seen != b.seen {
+        parts.push(format!("seen {:?} → {:?}", a.seen, b.seen));
+    }
     parts.join(", ")
 }
 
@@ -121,7 +129,7 @@ pub fn summary(runs: usize, rows: usize, changed: &[String]) -> String {
         format!(
             "repeat: {runs} runs of {rows} rows; every row identical in every run \
              (loom and shuttle: verdict, executions, first failure, message, counterexample, \
-             schedule; stress: verdict)"
+             schedule, what it saw; stress: verdict)"
         )
     } else {
         format!(
@@ -163,6 +171,7 @@ mod tests {
             counterexample: None,
             schedule: None,
             witness: None,
+            seen: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::cargo::{Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use crate::runner;
 use anyhow::{bail, Context, Result};
-use swan_credstore_models::record::{Checker, Flow, Record, Scenario, Variant};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, Variant};
 use swan_credstore_models::report::text;
 use swan_credstore_models::select::Select;
 
@@ -47,7 +47,7 @@ fn builds_for(select: &Select) -> Vec<Build> {
     }
     if matches!(
         select.checker,
-        None | Some(Checker::ShuttlePct | Checker::ShuttleRandom)
+        None | Some(Checker::ShuttleDfs | Checker::ShuttlePct | Checker::ShuttleRandom)
     ) {
         builds.push(SHUTTLE);
     }
@@ -62,7 +62,7 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     if let Some(c) = args.select.checker {
         if !Checker::MODEL.contains(&c) {
             bail!(
-                "checker {c} has no rows here; expected loom, shuttle_pct, shuttle_random or stress \
+                "checker {c} has no rows here; expected loom, shuttle_dfs, shuttle_pct, shuttle_random or stress \
                  (the real daemons' rows: --real)"
             );
         }
@@ -102,6 +102,10 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
         print!("{}", text::matrix(&records));
         for r in records.iter().filter(|r| r.counterexample.is_some()) {
             print!("\n{}", text::timeline(r));
+        }
+        for r in records.iter().filter(|r| r.outcome == Outcome::Vacuous) {
+            let title = swan_credstore_models::report::title(r);
+            println!("\n{title}: {}", r.message.as_deref().unwrap_or("vacuous"));
         }
         let bad = records.iter().filter(|r| !r.as_expected()).count();
         println!(

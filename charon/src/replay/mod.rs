@@ -238,6 +238,7 @@ pub fn run(release: Release, reader: Reader) -> Result<ReplayRun> {
         counterexample: Some(steps.steps),
         schedule: None,
         witness: None,
+        seen: None,
     };
     Ok(ReplayRun {
         release,
@@ -385,6 +386,7 @@ fn error_run(release: Release, reader: Reader, e: String) -> ReplayRun {
             counterexample: None,
             schedule: None,
             witness: None,
+            seen: None,
         },
         seconds: 0.0,
         sites: String::new(),

@@ -121,6 +121,12 @@ fn run(case: &Case, s: &Select) -> Record {
     let opts = ShuttleOptions {
         iterations: s.iterations.unwrap_or(base.iterations),
         seed: s.seed.unwrap_or(base.seed),
+        dfs_max: s.dfs_max.unwrap_or(base.dfs_max),
+        dfs_bound: if s.unbounded {
+            Some(swan_credstore_models::ladder::UNBOUNDED)
+        } else {
+            s.preemption_bound
+        },
         ..base
     };
     check(case, &opts)

@@ -241,6 +241,9 @@ pub fn meaning(r: &Record) -> &'static str {
         (_, Outcome::Leak) => "an object was still allocated when the scenario ended",
         (_, Outcome::Pass | Outcome::NotRun) => "",
         (_, Outcome::Error) => "the run failed for a reason the project does not expect (see message)",
+        (_, Outcome::Vacuous) => {
+            "the checker saw nothing of the subjects, so its pass would prove nothing (see message)"
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The design-review report (`notes/results.md`): the verdict matrix, each counterexample
-//! as a Mermaid sequence diagram and as a text timeline, then a separate timings section.
+//! as a Mermaid sequence diagram and as a text timeline, what each pass saw, then a
+//! separate timings section.
 //!
 //! Everything above the timings section is a function of the records' deterministic parts
 //! (verdicts, bounds, interleaving counts of the exhaustive and seeded checkers,
@@ -17,8 +18,10 @@
 //! * [`mermaid`] — counterexamples as sequence diagrams;
 //! * [`side_by_side`] — the model's counterexample beside a forced real run;
 //! * [`explorer`] — the matrix and every counterexample as one self-contained page;
+//! * [`agreement`] — loom's verdicts beside `shuttle_dfs`'s, row by row;
 //! * [`blocks`] — generated blocks spliced into hand-written Markdown.
 
+pub mod agreement;
 pub mod blocks;
 pub mod explorer;
 pub mod hb;
@@ -83,7 +86,8 @@ pub fn row_line(r: &Record) -> String {
     )
 }
 
-fn bounds(r: &Record) -> String {
+/// A row's bounds as the matrix states them.
+pub(crate) fn bounds(r: &Record) -> String {
     let b = &r.bounds;
     let mut s = text::bounds(r);
     if let Some(d) = b.pct_depth {
@@ -138,6 +142,57 @@ pub fn counterexample_block(r: &Record) -> String {
 pub fn pass_block(r: &Record) -> Option<String> {
     let text = order::explain_pass(r)?;
     Some(format!("### {}\n\n```text\n{text}```\n", title(r)))
+}
+
+/// A pass's row of the "What each pass saw" table ([`crate::seen`]); `None` for a
+/// record that is no pass (or vacuous pass) of a checker with the recorder on.
+pub fn seen_line(r: &Record) -> Option<String> {
+    let seen = r.seen.as_ref()?;
+    if !matches!(r.outcome, Outcome::Pass | Outcome::Vacuous) {
+        return None;
+    }
+    let window = if seen.swap_executions == 0 {
+        "no swap window".to_string()
+    } else if seen.window_entered == 0 {
+        format!("0 of {} (never entered)", seen.swap_executions)
+    } else {
+        format!("{} of {}", seen.window_entered, seen.swap_executions)
+    };
+    Some(format!(
+        "| {} | {} | {} | {} | {} | {} | {window} |",
+        title(r),
+        r.outcome,
+        seen.executions,
+        seen.tracked_accesses,
+        seen.frees,
+        seen.orders
+    ))
+}
+
+fn seen_section(records: &[Record]) -> String {
+    let lines: Vec<String> = records.iter().filter_map(seen_line).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "## What each pass saw\n\n\
+         A pass is worth what the checker saw ([seen.rs](../models/src/seen.rs)). Over every \
+         execution it explored: the tracked accesses a subject cell could make (facade cell \
+         accesses, atomics, acquires of the cell's own locks), the identities and snapshots \
+         freed while the threads ran, the distinct orders of the threads' subject steps, and \
+         in how many executions with a swap window (one thread's free and store of a \
+         subject as two steps) another thread's subject step fell inside it. A pass with no \
+         tracked access would read `vacuous`; a window never entered is marked. Real threads \
+         (stress) record no steps.\n\n\
+         | row | outcome | executions | tracked accesses | frees | distinct orders | swap window entered |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for l in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
+    out
 }
 
 fn passes_section(records: &[Record]) -> String {
@@ -200,6 +255,8 @@ pub fn results_md(records: &[Record], extra: &str) -> String {
         out.push_str(&counterexample_block(r));
         out.push('\n');
     }
+    out.push_str(&agreement::section(records));
+    out.push_str(&seen_section(records));
     out.push_str(&passes_section(records));
     out.push_str(extra);
     let _ = writeln!(out, "\n{TIMINGS_HEADING}\n");
@@ -230,6 +287,9 @@ pub fn missing_from(committed: &str, records: &[Record]) -> Vec<String> {
             && !deterministic.contains(&counterexample_block(r))
         {
             missing.push(format!("counterexample: {}", title(r)));
+        }
+        if seen_line(r).is_some_and(|l| !deterministic.contains(&l)) {
+            missing.push(format!("seen: {}", title(r)));
         }
         if pass_block(r).is_some_and(|b| !deterministic.contains(&b)) {
             missing.push(format!("pass: {}", title(r)));

@@ -78,7 +78,7 @@ fn scenario_sizes() -> String {
     );
     for s in Scenario::LOOM {
         let (threads, ops) = shape(s, &StormSize::SHUTTLE);
-        let _ = writeln!(out, "| `{s}` | loom | {threads} | {ops} |");
+        let _ = writeln!(out, "| `{s}` | loom, shuttle_dfs | {threads} | {ops} |");
     }
     for (checkers, size) in [
         ("shuttle_pct, shuttle_random", StormSize::SHUTTLE),
