@@ -279,8 +279,55 @@ mod tests {
         assert!(matches!(Identity::parse("C=CH, CN=x"), Identity::Dn(_)));
     }
 
+    /// The timeline form: a type prefix, key ids cut to four bytes (`…` when cut).
+    #[test]
+    fn display_is_the_timeline_form() {
+        let shown = |id: Identity| id.to_string();
+        assert_eq!(shown(Identity::KeyId(vec![1, 2, 3, 4])), "keyid:01020304");
+        assert_eq!(
+            shown(Identity::KeyId(vec![1, 2, 3, 4, 0xab])),
+            "keyid:01020304…"
+        );
+        assert_eq!(shown(Identity::KeyId(vec![0xab])), "keyid:ab");
+        assert_eq!(
+            shown(Identity::parse("peer.example.org")),
+            "fqdn:peer.example.org"
+        );
+        assert_eq!(shown(Identity::parse("a@b.org")), "email:a@b.org");
+        assert_eq!(shown(Identity::parse("C=CH, CN=a")), "dn:C=CH, CN=a");
+        assert_eq!(shown(Identity::parse("10.0.0.1")), "10.0.0.1");
+        assert_eq!(shown(Identity::parse("::1")), "::1");
+        assert_eq!(shown(Identity::Any), "%any");
+        assert_eq!(hex(&[0, 0x0f, 0xff]), "000fff");
+    }
+
+    /// `identification_create_from_string`'s type prefixes, case-insensitive, the value
+    /// kept as written (each prefix selects its own type; none falls through to another).
+    #[test]
+    fn parse_type_prefixes() {
+        let fqdn = || Identity::Fqdn("Peer.Example.org".into());
+        assert_eq!(Identity::parse("fqdn:Peer.Example.org"), fqdn());
+        assert_eq!(Identity::parse("DNS:Peer.Example.org"), fqdn());
+        let mail = || Identity::Rfc822("a@b.org".into());
+        assert_eq!(Identity::parse("email:a@b.org"), mail());
+        assert_eq!(Identity::parse("rfc822:a@b.org"), mail());
+        assert_eq!(
+            Identity::parse("asn1dn:C=CH, CN=x"),
+            Identity::Dn("C=CH, CN=x".into())
+        );
+        assert_eq!(Identity::parse("keyid:ab"), Identity::KeyId(b"ab".to_vec()));
+        assert_eq!(Identity::parse(""), Identity::Any);
+    }
+
     #[test]
     fn equals_follows_case_rules() {
+        assert!(Identity::Any.equals(&Identity::Any));
+        assert!(!Identity::Any.equals(&Identity::Fqdn(String::new())));
+        for (a, b) in [("10.0.0.1", "10.0.0.2"), ("fec0::1", "fec0::2")] {
+            let (a, b) = (Identity::parse(a), Identity::parse(b));
+            assert!(a.equals(&a.clone()), "{a:?}");
+            assert!(!a.equals(&b), "{a:?} {b:?}");
+        }
         let a = Identity::parse("Peer.Example.ORG");
         assert!(a.equals(&Identity::parse("peer.example.org")));
         assert!(!Identity::KeyId(b"AB".to_vec()).equals(&Identity::KeyId(b"ab".to_vec())));
@@ -310,6 +357,12 @@ mod tests {
             MatchQuality::None
         );
         assert_eq!(me.matches(&Identity::Fqdn("*".into())), MatchQuality::Any);
+        // A pattern as long as the identity still matches by its wildcard (C: only a
+        // shorter identity than the pattern's tail is rejected outright).
+        assert_eq!(
+            Identity::parse("ab.org").matches(&Identity::parse("*b.org")),
+            MatchQuality::ONE_WILDCARD
+        );
         assert_eq!(
             me.matches(&Identity::parse("other.org")),
             MatchQuality::None

@@ -142,5 +142,14 @@ mod tests {
         der.extend_from_slice(&[7; 32]);
         let e = PublicKey::from_spki_der(&der).unwrap_err();
         assert!(e.0.contains("unsupported key type"), "{e}");
+        // What a user sees is the reason itself.
+        assert_eq!(e.to_string(), e.0);
+        let garbage = PublicKey::from_spki_der(b"nonsense").unwrap_err();
+        assert!(
+            garbage
+                .to_string()
+                .starts_with("not a DER SubjectPublicKeyInfo"),
+            "{garbage}"
+        );
     }
 }

@@ -191,6 +191,39 @@ mod against_the_list_store {
         }
     }
 
+    /// The index is as precise as its docs say: equal identities share a hash key,
+    /// different ones do not, and only real patterns fall back to the scan. (A coarser
+    /// key or a scan for every lookup would give the same answers, confirmed by
+    /// `has_subject` and `equals`, only slower: this test is what tells them apart.)
+    #[test]
+    fn identity_keys_separate_what_equals_separates_and_only_patterns_scan() {
+        use swan_credstore::indexed_store::IdentityKey;
+        let key = |s: &str| IdentityKey::of(&Identity::parse(s));
+        assert_eq!(key("C=CH, CN=a"), key("c=CH,CN=a"));
+        assert_ne!(key("C=CH, CN=a"), key("C=CH, CN=b"));
+        assert_ne!(key("C=CH, CN=a"), key("C=CH, O=a"));
+        assert_eq!(
+            key("C=CH, CN=a"),
+            IdentityKey::Dn(vec![("C".into(), "CH".into()), ("CN".into(), "a".into())])
+        );
+        assert_eq!(key("Peer.Example.org"), key("peer.example.ORG"));
+        for exact in [
+            "peer.example.org",
+            "a@b.org",
+            "C=CH, CN=a",
+            "10.0.0.1",
+            "@#0102",
+        ] {
+            assert!(!IdentityKey::is_pattern(&Identity::parse(exact)), "{exact}");
+        }
+        for pattern in ["%any", "*.example.org", "*@b.org", "C=CH, CN=*"] {
+            assert!(
+                IdentityKey::is_pattern(&Identity::parse(pattern)),
+                "{pattern}"
+            );
+        }
+    }
+
     #[test]
     fn key_id_wildcard_and_any_lookups() {
         let census = swan_credstore::Census::new();

@@ -50,6 +50,26 @@ fn cert_subject_defaults_to_key_id_and_has_subject_follows_the_c_code() {
     assert_eq!(census.live(), 0);
 }
 
+/// Counterexamples name each certificate `cert#N` by its serial: the label, the tag and
+/// the debug form agree.
+#[test]
+fn timeline_labels_name_each_cert_by_its_serial() {
+    let census = Census::new();
+    let cert = PubkeyCert::<Locked>::wrap(PublicKey::synthetic("peer"), None, &census);
+    let label = cert.label();
+    assert_eq!(label, cert.tag().to_string());
+    let serial = label.strip_prefix("cert#").expect("cert#N");
+    assert!(serial.parse::<u64>().is_ok(), "{label}");
+    let key = PublicKey::synthetic("peer");
+    let key_text = format!(
+        "Ed25519 key {}",
+        swan_credstore::identity::hex(&key.key_id()[..4])
+    );
+    assert_eq!(format!("{key:?}"), key_text);
+    let debug = format!("{cert:?}");
+    assert_eq!(debug, format!("{label} ({key_text})"));
+}
+
 #[test]
 fn equals_needs_same_key_and_equal_subject() {
     let census = Census::new();
@@ -80,6 +100,12 @@ fn store_dedups_by_equals_and_counts_nodes() {
     assert_eq!(vici.store().stored_objects(), 1);
     assert_eq!(vici.store().list_nodes(), 2);
     assert_eq!(census.live(), 1, "the new duplicate object was destroyed");
+}
+
+#[test]
+fn key_count_counts_every_raw_key_of_every_round() {
+    assert_eq!(spec(None, &[]).key_count(), 0);
+    assert_eq!(spec(None, &["peer", "peer2", "peer3"]).key_count(), 3);
 }
 
 #[test]
@@ -256,4 +282,123 @@ fn sections_are_parsed_in_file_order() {
     let m = ModelDaemon::new();
     m.load_conns(&cfg);
     assert_eq!(m.counts(Flow::PreFix).stored_objects, 2);
+}
+
+/// `auth_cfg_t.equals` both ways: two configs are equal only if every rule is: class,
+/// identity, the X.509 certs and the raw-key certs, each compared in both directions
+/// (a rule missing on either side makes them differ).
+#[test]
+fn auth_cfg_equals_needs_every_rule_both_ways() {
+    use swan_credstore::vici::{AuthCfg, AuthClass};
+    let census = Census::new();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let x509 =
+        swan_credstore::x509::load(&std::path::Path::new(root).join("tests/data/keys/rsa.crt"))
+            .expect("the fixture certificate");
+    let key = PublicKey::synthetic("peer");
+    let cfg = |class, id: Option<&str>, x: bool, certs: usize| AuthCfg::<Locked> {
+        class,
+        x509: if x { vec![x509.clone()] } else { Vec::new() },
+        x509_first: false,
+        id: id.map(Identity::parse),
+        certs: (0..certs)
+            .map(|_| PubkeyCert::wrap(key.clone(), None, &census))
+            .collect(),
+    };
+    let base = || cfg(Some(AuthClass::Pubkey), Some("peer.example.org"), true, 1);
+    assert!(base().equals(&base()));
+    // Repeats do not matter: the certs compare as sets.
+    assert!(base().equals(&cfg(
+        Some(AuthClass::Pubkey),
+        Some("peer.example.org"),
+        true,
+        2
+    )));
+    for (what, other) in [
+        (
+            "class",
+            cfg(Some(AuthClass::Psk), Some("peer.example.org"), true, 1),
+        ),
+        ("no class", cfg(None, Some("peer.example.org"), true, 1)),
+        (
+            "id",
+            cfg(Some(AuthClass::Pubkey), Some("other.example.org"), true, 1),
+        ),
+        ("no id", cfg(Some(AuthClass::Pubkey), None, true, 1)),
+        (
+            "no x509",
+            cfg(Some(AuthClass::Pubkey), Some("peer.example.org"), false, 1),
+        ),
+        (
+            "no raw key",
+            cfg(Some(AuthClass::Pubkey), Some("peer.example.org"), true, 0),
+        ),
+    ] {
+        assert!(!base().equals(&other), "{what}: base vs other");
+        assert!(!other.equals(&base()), "{what}: other vs base");
+    }
+    let other_key = AuthCfg::<Locked> {
+        certs: vec![PubkeyCert::wrap(
+            PublicKey::synthetic("other"),
+            None,
+            &census,
+        )],
+        ..base()
+    };
+    assert!(!base().equals(&other_key) && !other_key.equals(&base()));
+}
+
+/// The merge step records whether the connection was replaced (what the timelines
+/// mark): added and changed connections are, an unchanged reload is not.
+#[test]
+fn the_merge_step_says_whether_the_connection_was_replaced() {
+    use swan_credstore::trace::{self, StepKind};
+    let merges = |load: &dyn Fn()| {
+        trace::start();
+        load();
+        trace::finish()
+            .into_iter()
+            .filter_map(|s| match s.kind {
+                StepKind::Merge { replaced } => Some(replaced),
+                _ => None,
+            })
+            .collect::<Vec<bool>>()
+    };
+    let vici = Vici::<Locked>::new();
+    let a = spec(Some("peer.example.org"), &["peer"]);
+    let b = spec(Some("other.example.org"), &["peer"]);
+    assert_eq!(
+        merges(&|| assert_eq!(vici.load_conn_pre_fix(&a), Merge::Added)),
+        [true]
+    );
+    assert_eq!(
+        merges(&|| assert_eq!(vici.load_conn_pre_fix(&a), Merge::Unchanged)),
+        [false]
+    );
+    assert_eq!(
+        merges(&|| assert_eq!(vici.load_conn_pre_fix(&b), Merge::Replaced)),
+        [true]
+    );
+}
+
+/// `list-conns` (`connection_rounds`): the local round, then the remote one with its
+/// identity rule and the subject of its raw-key cert; nothing for an unknown name.
+#[test]
+fn list_conns_reports_each_round_with_its_subjects() {
+    use swan_credstore::vici::Side;
+    let vici = Vici::<Locked>::new();
+    let id = Identity::parse("peer.example.org");
+    vici.load_conn_pre_fix(&spec(Some("peer.example.org"), &["peer"]));
+    let rounds = vici.connection_rounds("rpk").expect("loaded");
+    assert_eq!(rounds.len(), 2, "{rounds:?}");
+    assert_eq!(rounds[0].0, Side::Local);
+    let (side, _class, rule, subjects) = &rounds[1];
+    assert_eq!(*side, Side::Remote);
+    assert_eq!(rule.as_ref(), Some(&id));
+    assert_eq!(
+        subjects,
+        &vec![id.clone()],
+        "set_subject gave the cert the id"
+    );
+    assert!(vici.connection_rounds("other").is_none());
 }

@@ -256,3 +256,42 @@ fn absolute_key_paths_are_used_as_is() {
     let c = load_text("absolute", &conf, &[]).unwrap();
     assert_eq!(c.connections[0].remote[0].pubkeys[0].path, abs);
 }
+
+/// `Config::load_as_swanctl` keeps going where swanctl does: a `pubkeys` file that is
+/// not a public key marks its section unparseable (the keys before it kept), a file
+/// that cannot be read marks its connection unreadable, and the other connections load
+/// as written; `Config::load`, the strict reader, refuses the same file.
+#[test]
+fn as_swanctl_marks_unusable_key_files_and_keeps_the_rest() {
+    let dir =
+        std::env::temp_dir().join(format!("swanctl-config-{}-as-swanctl", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("pubkey")).unwrap();
+    for (name, fixture) in [
+        ("ok.pub", "keys/ed25519.pub.pem"),
+        ("k.pub", "keys/rsa.priv.pem"),
+    ] {
+        std::fs::copy(data(fixture), dir.join("pubkey").join(name)).unwrap();
+    }
+    let conf = "connections {\n  good {\n    remote {\n      id = peer\n      pubkeys = ok.pub\n    }\n  }\n  \
+                bad {\n    remote {\n      id = peer\n      pubkeys = ok.pub, k.pub\n    }\n  }\n  \
+                gone {\n    remote {\n      id = peer\n      pubkeys = nope.pub\n    }\n  }\n}\n";
+    let path = dir.join("swanctl.conf");
+    std::fs::write(&path, conf).unwrap();
+    let strict = Config::load(&path);
+    let loose = Config::load_as_swanctl(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(strict.is_err(), "the strict reader refuses it");
+    let (config, error) = loose.expect("swanctl reads it");
+    assert!(error.is_none(), "{error:?}");
+    let good = config.connection("good").expect("good");
+    assert_eq!(good.name, "good");
+    assert_eq!(good.remote[0].pubkeys.len(), 1);
+    assert!(good.remote[0].unparseable.is_none() && good.unreadable.is_none());
+    let bad = config.connection("bad").expect("bad");
+    assert_eq!(bad.remote[0].unparseable.as_deref(), Some("k.pub"));
+    assert_eq!(bad.remote[0].pubkeys.len(), 1, "the key before it is kept");
+    let gone = config.connection("gone").expect("gone");
+    assert_eq!(gone.unreadable.as_deref(), Some("nope.pub"));
+    assert!(config.connection("none").is_none());
+}

@@ -250,6 +250,18 @@ mod tests {
         parse(text, Path::new("t.conf"))
     }
 
+    /// Only the `include` directive is refused: a setting or a section that happens to
+    /// be named `include` is read like any other.
+    #[test]
+    fn include_directives_are_refused_but_the_name_is_not() {
+        let e = p("include other.conf\n").unwrap_err();
+        assert!(e.to_string().contains("`include` is not supported"), "{e}");
+        assert_eq!(e.line, 1);
+        let s = p("include = x\ninclude {\n  y = 1\n}\n").unwrap();
+        assert_eq!(s.get("include").unwrap().value, "x");
+        assert_eq!(s.section("include").unwrap().get("y").unwrap().value, "1");
+    }
+
     #[test]
     fn nested_sections_settings_and_comments() {
         let s = p("# top\na {\n  x = 1 # c\n  b\n  {\n    y = \"q # not a comment\"\n  }\n}\na { z = 3\n}\n")

@@ -335,3 +335,180 @@ impl ModelDaemon {
         self.load_conns(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_clears_before_every_kth_reload() {
+        use Op::{ClearCreds as C, Load as L};
+        assert_eq!(schedule(3, None), [L, L, L, L]);
+        assert_eq!(schedule(2, Some(0)), [L, L, L]);
+        assert_eq!(schedule(4, Some(2)), [L, L, C, L, L, C, L]);
+        assert_eq!(schedule(2, Some(1)), [L, C, L, C, L]);
+        assert_eq!(schedule(2, Some(3)), [L, L, L]);
+        assert_eq!(reloads_since_clear(5, None), 5);
+        assert_eq!(reloads_since_clear(5, Some(0)), 5);
+        assert_eq!(reloads_since_clear(5, Some(2)), 1);
+        assert_eq!(reloads_since_clear(4, Some(2)), 0);
+        assert_eq!(reloads_since_clear(2, Some(3)), 2);
+    }
+
+    #[test]
+    fn the_fitted_line_and_its_formula() {
+        let fit = Linear::fit;
+        let line = |base, slope, exact| Linear { base, slope, exact };
+        assert_eq!(fit(&[1, 2, 3], None), line(1, 1, true));
+        assert_eq!(fit(&[2, 4, 6], None), line(2, 2, true));
+        assert_eq!(fit(&[1, 2, 4], None), line(1, 1, false));
+        assert_eq!(fit(&[1, 2, 1, 2], Some(2)), line(1, 1, true));
+        assert_eq!(fit(&[1, 1, 1], Some(1)), line(1, 0, true));
+        assert_eq!(fit(&[1, 3, 5], Some(1)), line(1, 0, false));
+        assert_eq!(fit(&[], None), line(0, 0, true));
+        assert_eq!(line(1, 1, true).formula(None), "1 + 1·N");
+        assert_eq!(line(1, 2, true).formula(Some(10)), "1 + 2·(N mod 10)");
+        assert_eq!(line(1, 2, true).formula(Some(0)), "1 + 2·N");
+        assert_eq!(line(3, 0, true).formula(Some(10)), "3");
+    }
+
+    /// The `pubkey/` folder as `--load-creds` sends it: regular files only, sorted; a
+    /// file that is no key is an error naming it, or skipped as swanctl would; a missing
+    /// folder sends nothing; a folder that cannot be listed is an error.
+    #[test]
+    fn the_pubkey_folder_sends_regular_key_files() {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/keys/");
+        let dir = tempfile::tempdir().unwrap();
+        let conf = |root: &std::path::Path| Config {
+            path: root.join("swanctl.conf"),
+            connections: Vec::new(),
+        };
+        let folder = dir.path().join("pubkey");
+        std::fs::create_dir_all(folder.join("sub")).unwrap();
+        std::fs::copy(format!("{data}ed25519.pub.pem"), folder.join("b.pub")).unwrap();
+        std::fs::copy(format!("{data}rsa.pub.pem"), folder.join("a.pub")).unwrap();
+        let names = |keys: Vec<super::super::KeyFile>| -> Vec<String> {
+            keys.into_iter().map(|k| k.name).collect()
+        };
+        assert_eq!(
+            names(pubkey_folder(&conf(dir.path())).unwrap()),
+            ["a.pub", "b.pub"]
+        );
+        std::fs::copy(format!("{data}rsa.priv.pem"), folder.join("c.priv")).unwrap();
+        let e = pubkey_folder(&conf(dir.path())).unwrap_err();
+        assert!(e.to_string().contains("c.priv"), "{e}");
+        let skipped = pubkey_folder_as_swanctl(&conf(dir.path())).unwrap();
+        assert_eq!(names(skipped), ["a.pub", "b.pub"]);
+        let empty = tempfile::tempdir().unwrap();
+        assert!(pubkey_folder(&conf(empty.path())).unwrap().is_empty());
+        assert!(pubkey_folder_as_swanctl(&conf(empty.path()))
+            .unwrap()
+            .is_empty());
+        std::fs::write(empty.path().join("pubkey"), "not a folder").unwrap();
+        let e = pubkey_folder(&conf(empty.path())).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot list the pubkey folder"),
+            "{e}"
+        );
+    }
+
+    /// `--load-creds` stores one trusted object per key file in both flows (a key the
+    /// config also uses is then an equal object: load-conn reuses it in the fixed flow);
+    /// `--clear` empties the store first; `--load-all` is both, then `--load-conns`.
+    #[test]
+    fn load_creds_and_load_all() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/keys/ed25519.pub.pem"
+        ))
+        .unwrap();
+        let (der, key) = crate::keyfile::parse_key(&pem).unwrap();
+        let file = super::super::KeyFile {
+            name: "peer.pub".into(),
+            path: "peer.pub".into(),
+            der,
+            key,
+        };
+        let d = ModelDaemon::new();
+        assert!(load_pubkey_cert(d.pre_fix(), b"junk").is_err());
+        d.load_creds(std::slice::from_ref(&file), false);
+        assert_eq!(d.counts(Flow::PreFix).stored_objects, 1);
+        assert_eq!(d.counts(Flow::UpstreamFix).stored_objects, 1);
+        d.load_creds(std::slice::from_ref(&file), false);
+        assert_eq!(
+            d.counts(Flow::PreFix).stored_objects,
+            1,
+            "an equal key is reused"
+        );
+        assert!(d.load_all(&config(&["a"]), std::slice::from_ref(&file), true));
+        // Pre-fix: load-conn's cert (key id subject) equals the --load-creds object,
+        // which it reuses and then gives the id in place: one object. Fixed: the cert is
+        // wrapped with the id at once, a second object beside the key id one.
+        assert_eq!(d.counts(Flow::PreFix).stored_objects, 1);
+        assert_eq!(d.counts(Flow::UpstreamFix).stored_objects, 2);
+        assert!(!d.load_all(
+            &Config {
+                connections: vec![{
+                    let mut c = config(&["a"]).connections.remove(0);
+                    c.unreadable = Some("gone".into());
+                    c
+                }],
+                ..config(&[])
+            },
+            &[],
+            true
+        ));
+        assert_eq!(
+            d.counts(Flow::PreFix).stored_objects,
+            0,
+            "--clear emptied it"
+        );
+    }
+
+    fn config(names: &[&str]) -> Config {
+        let key = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/keys/ed25519.pub.pem"
+        );
+        let mut text = String::from("connections {\n");
+        for n in names {
+            text.push_str(&format!(
+                "  {n} {{\n    remote {{\n      id = peer\n      pubkeys = {key}\n    }}\n  }}\n"
+            ));
+        }
+        text.push_str("}\n");
+        Config::parse(&text, std::path::Path::new("/nonexistent/swanctl.conf")).unwrap()
+    }
+
+    /// Both flows at once: the pre-fix store grows by one object per reload, the fixed
+    /// one does not; list-certs hides the duplicates; clear-creds empties both; a
+    /// connection the file no longer has is unloaded; an unreadable file fails the
+    /// load but the other connections still load.
+    #[test]
+    fn the_model_daemon_drives_both_flows() {
+        let d = ModelDaemon::new();
+        let one = config(&["a"]);
+        assert!(d.load_conns(&one));
+        assert!(d.load_conns(&one));
+        assert_eq!(d.counts(Flow::PreFix).stored_objects, 2);
+        assert_eq!(d.counts(Flow::PreFix).list_nodes, 4);
+        assert_eq!(d.counts(Flow::UpstreamFix).stored_objects, 1);
+        assert_eq!(d.pre_fix().store().stored_objects(), 2);
+        assert_eq!(d.upstream_fix().store().stored_objects(), 1);
+        assert_eq!(
+            (d.listed(Flow::PreFix), d.listed(Flow::UpstreamFix)),
+            (1, 1)
+        );
+        d.clear_creds();
+        assert_eq!(d.counts(Flow::PreFix), Counts::default());
+        assert_eq!(d.counts(Flow::UpstreamFix), Counts::default());
+        assert_eq!(d.listed(Flow::PreFix), 0);
+        let mut broken = config(&["a", "b"]);
+        broken.connections[0].unreadable = Some("gone.pub".into());
+        assert!(!d.load_conns(&broken), "an unreadable file fails the load");
+        assert_eq!(d.pre_fix().connections(), ["a", "b"]);
+        assert!(d.load_conns(&config(&["b"])));
+        assert_eq!(d.pre_fix().connections(), ["b"]);
+        assert_eq!(d.upstream_fix().connections(), ["b"]);
+    }
+}

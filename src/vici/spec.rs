@@ -152,3 +152,30 @@ impl ConnSpec {
             .sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse_auth`'s prefixes (case-sensitive) and `psk` (any case), and the names
+    /// `--list-conns` prints.
+    #[test]
+    fn auth_classes_parse_and_print_as_charon_does() {
+        for v in ["pubkey", "rsa-4096", "ecdsa", "ike:pubkey"] {
+            assert_eq!(AuthClass::parse(v), Some(AuthClass::Pubkey), "{v}");
+        }
+        assert_eq!(AuthClass::parse("PSK"), Some(AuthClass::Psk));
+        for v in ["Pubkey", "eap-md5", "xauth", ""] {
+            assert_eq!(AuthClass::parse(v), None, "{v}");
+        }
+        assert_eq!(
+            AuthClass::list_conns_name(Some(AuthClass::Pubkey)),
+            "public key"
+        );
+        assert_eq!(
+            AuthClass::list_conns_name(Some(AuthClass::Psk)),
+            "pre-shared key"
+        );
+        assert_eq!(AuthClass::list_conns_name(None), "unspecified");
+    }
+}

@@ -42,6 +42,7 @@ pub const FILES: &[&str] = &[
 /// The std pass's tests: the library's unit tests and these integration tests.
 pub const STD_TESTS: &[&str] = &[
     "model_semantics",
+    "designs_std",
     "indexed_store",
     "swanctl_config",
     "litmus",
@@ -66,8 +67,13 @@ const CARGO_MUTANTS: &str = "27.1.0";
 pub struct MutantsArgs {
     /// Only the mutants whose name matches this regex (cargo-mutants' `--re`), for a
     /// quick look at one file or function; the score then covers those only.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from")]
     re: Option<String>,
+    /// Only the mutants named in this file, one per line as cargo-mutants names them
+    /// (a previous run's `target/mutants/std/mutants.out/missed.txt`, say): to run the
+    /// survivors again after adding tests. The score then covers those only.
+    #[arg(long)]
+    from: Option<PathBuf>,
     /// Skip the loom pass (its survivors are then the std pass's).
     #[arg(long)]
     no_loom: bool,
@@ -211,7 +217,23 @@ pub fn run(args: &MutantsArgs) -> Result<bool> {
     ensure_installed()?;
     let start = Instant::now();
     let base = root().join("target").join("mutants");
-    let res: Vec<String> = args.re.iter().cloned().collect();
+    let res: Vec<String> = match &args.from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let names: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|n| format!("^{}$", regex_escape(n)))
+                .collect();
+            if names.is_empty() {
+                bail!("{}: no mutant names in it", path.display());
+            }
+            names
+        }
+        None => args.re.iter().cloned().collect(),
+    };
     eprintln!(
         "mutants: std pass ({} test targets and the unit tests)",
         STD_TESTS.len()
@@ -267,7 +289,15 @@ pub fn run(args: &MutantsArgs) -> Result<bool> {
         viable,
         caught,
         seconds: start.elapsed().as_secs_f64(),
-        re: args.re.as_deref(),
+        re: args
+            .re
+            .clone()
+            .or_else(|| {
+                args.from
+                    .as_ref()
+                    .map(|p| format!("the names in {}", p.display()))
+            })
+            .as_deref(),
     });
     let dir = root().join("target").join("reports");
     std::fs::create_dir_all(&dir)?;
