@@ -336,7 +336,8 @@ impl ModelDaemon {
     }
 }
 
-#[cfg(test)]
+// std build only: the tests use tempfile, a std-only dev-dependency.
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
 
