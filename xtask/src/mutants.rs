@@ -211,6 +211,29 @@ fn regex_escape(s: &str) -> String {
         .collect()
 }
 
+/// The caught count and the survivors of both passes. A mutant the std pass caught (or
+/// timed out on) is caught. Of the std pass's survivors, the loom pass's verdict counts:
+/// caught, survivor, or unviable (code compiled only under loom whose mutant does not
+/// compile there: no mutant at all). The loom pass selects by regex, which can match
+/// more mutants than those survivors; the others are not counted again.
+fn tally(std_pass: &Pass, loom_pass: Option<&Pass>) -> (usize, Vec<String>) {
+    let of_std = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| std_pass.missed.contains(n))
+            .cloned()
+            .collect()
+    };
+    let survivors = match loom_pass {
+        Some(l) => of_std(&l.missed),
+        None => std_pass.missed.clone(),
+    };
+    let caught = std_pass.caught.len()
+        + std_pass.timeout.len()
+        + loom_pass.map_or(0, |l| of_std(&l.caught).len() + of_std(&l.timeout).len());
+    (caught, survivors)
+}
+
 /// `mutants`: runs both passes and writes the report; `Ok(true)` when the goal is met
 /// and every survivor is accounted for.
 pub fn run(args: &MutantsArgs) -> Result<bool> {
@@ -259,17 +282,9 @@ pub fn run(args: &MutantsArgs) -> Result<bool> {
             &res,
         )?)
     };
-    let survivors: Vec<String> = match &loom_pass {
-        Some(l) => l.missed.clone(),
-        None => after_std.clone(),
-    };
+    let (caught, survivors) = tally(&std_pass, loom_pass.as_ref());
     let notes = root().join("notes").join("mutants.md");
     let listed = equivalents(&std::fs::read_to_string(&notes).unwrap_or_default());
-    let caught = std_pass.caught.len()
-        + std_pass.timeout.len()
-        + loom_pass
-            .as_ref()
-            .map_or(0, |l| l.caught.len() + l.timeout.len());
     let viable = caught + survivors.len();
     let score = if viable == 0 {
         100.0
@@ -376,6 +391,29 @@ fn render(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loom_pass_counts_only_the_std_survivors() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let std_pass = Pass {
+            caught: names(&["a", "b"]),
+            missed: names(&["c", "d", "e", "f"]),
+            ..Pass::default()
+        };
+        // c caught by loom, d survives, e unviable there; x and y are extra regex
+        // matches the std pass had caught already.
+        let loom_pass = Pass {
+            caught: names(&["c", "x"]),
+            missed: names(&["d", "y"]),
+            unviable: names(&["e"]),
+            timeout: names(&["f"]),
+            ..Pass::default()
+        };
+        let (caught, survivors) = tally(&std_pass, Some(&loom_pass));
+        assert_eq!((caught, survivors), (4, names(&["d"])));
+        let (caught, survivors) = tally(&std_pass, None);
+        assert_eq!((caught, survivors.len()), (2, 4));
+    }
 
     #[test]
     fn a_mutant_is_named_without_its_position() {
