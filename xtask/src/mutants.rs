@@ -111,14 +111,25 @@ pub fn stable_name(name: &str) -> String {
 }
 
 /// The equivalent mutants listed in `notes/mutants.md`: stable name → why.
+/// An entry's reason may go on over indented lines.
 pub fn equivalents(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| {
-            let rest = l.strip_prefix("- `")?;
-            let (name, why) = rest.split_once("`:")?;
-            Some((name.to_string(), why.trim().to_string()))
-        })
-        .collect()
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut open = false;
+    for l in text.lines() {
+        if let Some((name, why)) = l.strip_prefix("- `").and_then(|r| r.split_once("`:")) {
+            out.push((name.to_string(), why.trim().to_string()));
+            open = true;
+        } else if open && l.starts_with("  ") && !l.trim().is_empty() {
+            let why = &mut out.last_mut().expect("an entry is open").1;
+            if !why.is_empty() {
+                why.push(' ');
+            }
+            why.push_str(l.trim());
+        } else {
+            open = false;
+        }
+    }
+    out
 }
 
 fn ensure_installed() -> Result<()> {
@@ -433,6 +444,19 @@ mod tests {
                 "src/a.rs: replace x with y".to_string(),
                 "because.".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn an_equivalent_s_reason_goes_on_over_indented_lines() {
+        let notes = "- `src/a.rs: x`: because\n  it is.\n- not a mutant\n  nor this\n\
+                     - `src/b.rs: delete !`:\n  reason.\n\n  Not part of it.\n";
+        assert_eq!(
+            equivalents(notes),
+            vec![
+                ("src/a.rs: x".to_string(), "because it is.".to_string()),
+                ("src/b.rs: delete !".to_string(), "reason.".to_string())
+            ]
         );
     }
 
