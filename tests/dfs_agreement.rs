@@ -1,20 +1,23 @@
 //! The independent exhaustive cross-check: every loom scenario under `shuttle_dfs`
 //! (this project's depth-first scheduler on shuttle's runtime, [`swan_credstore_models::dfs`]),
-//! held to loom's verdict row by row.
+//! held to loom's verdict row by row, on the verdict matrix and on every rung of the
+//! scope ladder.
 //!
-//! The loom verdicts come from the committed `notes/results.md`, which the loom test
-//! suites check is what loom computes now; these tests check the other half: that
-//! `shuttle_dfs` computes the same verdict on every row, that it finished, and that the
-//! table in results.md is current.
+//! The matrix's loom verdicts come from the committed `notes/results.md`, which the loom
+//! test suites check is what loom computes now; the ladder's from loom's ladder record
+//! `tests/data/records/ladder.json`, which xtask's tests keep consistent with the plan.
+//! These tests check the other half: that `shuttle_dfs` computes the same verdict on
+//! every row, that it finished, and that the tables in results.md are current.
 //!
 //! Run with `RUSTFLAGS="--cfg shuttle" cargo test --release --test dfs_agreement`.
 #![cfg(all(shuttle, not(loom)))]
 
 use std::sync::OnceLock;
-use swan_credstore_models::expect;
+use swan_credstore_models::expect::{self, Case};
 use swan_credstore_models::record::{Checker, Outcome, Record, StepKind, Variant};
 use swan_credstore_models::report::agreement::{self, LoomVerdict};
-use swan_credstore_models::shuttle_check::{check, ShuttleOptions};
+use swan_credstore_models::shuttle_check::{check, replay, ShuttleOptions};
+use swan_credstore_models::storm::StormSize;
 
 fn results_md() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
@@ -24,20 +27,39 @@ fn results_md() -> &'static str {
     })
 }
 
-/// Every `shuttle_dfs` row, run once at its plan.
+/// The `shuttle_dfs` rows of `cases`, run once each at their plan.
+fn run_dfs(cases: Vec<Case>) -> Vec<Record> {
+    cases
+        .into_iter()
+        .filter(|c| c.checker == Checker::ShuttleDfs && expect::runnable_here(c))
+        .map(|c| check(&c, &ShuttleOptions::DEFAULT))
+        .collect()
+}
+
+/// Every `shuttle_dfs` row of the verdict matrix.
 fn records() -> &'static [Record] {
     static RECORDS: OnceLock<Vec<Record>> = OnceLock::new();
-    RECORDS.get_or_init(|| {
-        expect::cases()
-            .into_iter()
-            .filter(|c| c.checker == Checker::ShuttleDfs && expect::runnable_here(c))
-            .map(|c| check(&c, &ShuttleOptions::DEFAULT))
-            .collect()
-    })
+    RECORDS.get_or_init(|| run_dfs(expect::cases()))
+}
+
+/// Every `shuttle_dfs` row of the scope ladder's rungs above the matrix.
+fn ladder_records() -> &'static [Record] {
+    static RECORDS: OnceLock<Vec<Record>> = OnceLock::new();
+    RECORDS.get_or_init(|| run_dfs(expect::ladder_cases()))
 }
 
 fn loom() -> Vec<LoomVerdict> {
     agreement::loom_verdicts(results_md())
+}
+
+/// loom's ladder verdicts, from its record.
+fn loom_ladder() -> Vec<LoomVerdict> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/records/ladder.json"
+    );
+    let json = std::fs::read_to_string(path).expect("tests/data/records/ladder.json exists");
+    agreement::ladder_verdicts(&json).expect("loom's ladder record parses")
 }
 
 #[test]
@@ -70,6 +92,42 @@ fn shuttle_dfs_agrees_with_loom_on_every_row_and_finishes() {
     }
 }
 
+#[test]
+fn shuttle_dfs_agrees_with_loom_on_every_ladder_row_and_finishes() {
+    let loom = loom_ladder();
+    let dfs = ladder_records();
+    assert_eq!(dfs.len(), 136, "the shuttle_dfs ladder rows changed");
+    assert_eq!(
+        loom.iter().filter(|l| l.variant != Variant::Epoch).count(),
+        dfs.len(),
+        "one shuttle_dfs row per non-epoch row of loom's ladder record"
+    );
+    let bad = agreement::disagreements(&loom, dfs);
+    assert!(
+        bad.is_empty(),
+        "loom and shuttle_dfs disagree on the ladder:\n{}",
+        bad.join("\n")
+    );
+    for r in dfs {
+        assert!(
+            agreement::comparable(r),
+            "{} @{} × {} × {} did not finish",
+            r.scenario,
+            r.scope,
+            r.variant,
+            r.flow
+        );
+        assert!(r.as_expected(), "{:?}", r.message);
+    }
+    for l in loom.iter().filter(|l| l.variant != Variant::Epoch) {
+        assert!(
+            dfs.iter().any(|r| (r.scope, r.scenario, r.variant, r.flow)
+                == (l.scope, l.scenario, l.variant, l.flow)),
+            "no shuttle_dfs row for loom's ladder row {l:?}"
+        );
+    }
+}
+
 /// The negative control of the agreement check: the same harness, given a loom verdict
 /// flipped on one racy row, reports exactly that row, naming both verdicts.
 #[test]
@@ -91,6 +149,68 @@ fn a_flipped_loom_verdict_is_reported_as_a_disagreement() {
         "{}",
         bad[0]
     );
+}
+
+/// The same control on the ladder, whose loom verdicts come from another source (loom's
+/// ladder record): a flipped duplicates row is reported with its rung.
+#[test]
+fn a_flipped_loom_ladder_verdict_is_reported_as_a_disagreement() {
+    let mut loom = loom_ladder();
+    let dup = ladder_records()
+        .iter()
+        .find(|r| r.outcome == Outcome::Duplicates)
+        .expect("a duplicates row on the ladder");
+    let l = loom
+        .iter_mut()
+        .find(|l| {
+            (l.scope, l.scenario, l.variant, l.flow)
+                == (dup.scope, dup.scenario, dup.variant, dup.flow)
+        })
+        .expect("loom's ladder row");
+    l.outcome = Outcome::Pass;
+    let bad = agreement::disagreements(&loom, ladder_records());
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(
+        bad[0].contains(&format!("@{}", dup.scope))
+            && bad[0].contains("loom says pass, shuttle_dfs says duplicates"),
+        "{}",
+        bad[0]
+    );
+}
+
+/// A `shuttle_dfs` counterexample's schedule, as the report prints it, replays to the
+/// same read of the same freed identity: on the matrix and on a ladder rung (whose
+/// replay needs the rung).
+#[test]
+fn a_dfs_counterexample_replays_to_the_same_failure() {
+    let racy = |rs: &'static [Record]| {
+        rs.iter()
+            .find(|r| r.outcome == Outcome::Race)
+            .expect("a racy row")
+    };
+    for r in [racy(records()), racy(ladder_records())] {
+        let case = expect::cases()
+            .into_iter()
+            .chain(expect::ladder_cases())
+            .find(|c| {
+                c.checker == Checker::ShuttleDfs
+                    && (c.scope, c.scenario, c.variant, c.flow)
+                        == (r.scope, r.scenario, r.variant, r.flow)
+            })
+            .expect("the row's case");
+        let again = replay(
+            &case,
+            r.schedule.as_deref().expect("a schedule"),
+            StormSize::SHUTTLE,
+        )
+        .expect("the schedule replays");
+        assert_eq!(again.outcome, Outcome::Race, "{:?}", again.message);
+        assert_eq!(
+            again.message, r.message,
+            "the same read of the same identity"
+        );
+        assert_eq!(again.counterexample, r.counterexample);
+    }
 }
 
 /// `shuttle_dfs` finds the races through the use-after-free oracle (a real read of a
@@ -124,11 +244,13 @@ fn shuttle_dfs_races_are_reads_of_freed_identities() {
 #[test]
 fn results_md_is_current() {
     let mut missing = swan_credstore_models::report::missing_from(results_md(), records());
-    let loom = loom();
-    for r in records() {
-        let line = agreement::line(agreement::loom_verdict(&loom, r), r);
-        if !results_md().contains(&line) {
-            missing.push(format!("cross-check: {line}"));
+    let (loom, ladder) = (loom(), loom_ladder());
+    for (loom, dfs) in [(&loom, records()), (&ladder, ladder_records())] {
+        for r in dfs {
+            let line = agreement::line(agreement::loom_verdict(loom, r), r);
+            if !results_md().contains(&line) {
+                missing.push(format!("cross-check: {line}"));
+            }
         }
     }
     assert!(

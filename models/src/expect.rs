@@ -259,24 +259,27 @@ pub fn cases() -> Vec<Case> {
 
 /// The scope ladder's rows: every loom scenario at every rung above [`Scope::Base`]
 /// that applies to it ([`Scope::applies`]), for every matrix design and flow the matrix
-/// runs, in ladder order (rung, then matrix order).
+/// runs, under each exhaustive checker (loom, and `shuttle_dfs` as its cross-check), in
+/// ladder order (checker, rung, then matrix order).
 pub fn ladder_cases() -> Vec<Case> {
     let mut out = Vec::new();
-    for scope in Scope::ALL.into_iter().filter(|s| !s.is_base()) {
-        for scenario in Scenario::LOOM.into_iter().filter(|s| scope.applies(*s)) {
-            for variant in Variant::MATRIX {
-                for flow in Flow::ALL {
-                    let rule = rule_in(scenario, scope, variant, flow, Checker::Loom);
-                    if let Some(expected) = rule.expected {
-                        out.push(Case {
-                            scenario,
-                            scope,
-                            variant,
-                            cell: None,
-                            flow,
-                            checker: Checker::Loom,
-                            expected,
-                        });
+    for checker in [Checker::Loom, Checker::ShuttleDfs] {
+        for scope in Scope::ALL.into_iter().filter(|s| !s.is_base()) {
+            for scenario in Scenario::LOOM.into_iter().filter(|s| scope.applies(*s)) {
+                for variant in Variant::MATRIX {
+                    for flow in Flow::ALL {
+                        let rule = rule_in(scenario, scope, variant, flow, checker);
+                        if let Some(expected) = rule.expected {
+                            out.push(Case {
+                                scenario,
+                                scope,
+                                variant,
+                                cell: None,
+                                flow,
+                                checker,
+                                expected,
+                            });
+                        }
                     }
                 }
             }

@@ -55,6 +55,11 @@ pub fn set_fatal(fatal: bool) {
     STATE.with(|s| s.borrow_mut().fatal = fatal);
 }
 
+/// Whether findings on this thread stop the checker ([`set_fatal`]).
+pub fn is_fatal() -> bool {
+    STATE.with(|s| s.borrow().fatal)
+}
+
 /// Marks the start of execution number `iteration` (1-based).
 pub fn set_iteration(iteration: u64) {
     STATE.with(|s| s.borrow_mut().iteration = iteration);

@@ -315,26 +315,55 @@ pub const EPOCH_PREEMPTION_BOUND: usize = 2;
 pub const UNBOUNDED: usize = usize::MAX;
 
 /// The preemption bound of a `shuttle_dfs` row (the cross-check of loom): `None` (every
-/// schedule) for the rows whose whole tree it explored within its default budget of
-/// 200,000 executions; the others at [`DFS_PREEMPTION_BOUND`] (measured on 2026-12-07:
-/// unbounded, `reload_vs_lookup` and `reload_vs_list_certs` in the pre-fix flow,
-/// `concurrent_reloads × locked × pre_fix` and `split_dedup` did not finish within the
-/// budget, and the racy rows among them had not met their race; at bound 4 the largest
-/// row takes 135,055 schedules, about 4 s). Ladder rungs are bounded too.
+/// schedule) for the matrix rows whose whole tree it explored within its default budget
+/// of 200,000 executions; the others at the largest bound at which every row of their
+/// group finished within that budget. Measured on 2026-12-07 with `cargo xtask verify
+/// --checker shuttle_dfs --scope S [--preemption-bound B]`:
+///
+/// * matrix, unbounded: `reload_vs_lookup` and `reload_vs_list_certs` in the pre-fix
+///   flow, `concurrent_reloads × locked × pre_fix` and `split_dedup` did not finish (and
+///   the racy rows among them had not met their race) → [`DFS_PREEMPTION_BOUND`];
+/// * ladder rungs (b), (c), (e) at [`DFS_PREEMPTION_BOUND`]: all finished but the
+///   reader rows of `locked × pre_fix` → those at [`DFS_LOCKED_READER_BOUND`];
+/// * rung (d), four threads: at bound 4, 22 of its 32 rows did not finish (two racy
+///   rows among them had not met their race); at bound 3, 5 did not, and the rung took
+///   203 s; at bound 2 every row finished, in 16 s → [`DFS_THREE_THREADS_BOUND`].
 pub fn dfs_bound(case: &Case) -> Option<usize> {
     use crate::record::{Flow, Scenario, Variant};
-    let bounded = match (case.scenario, case.variant, case.flow) {
-        (Scenario::ReloadVsLookup | Scenario::ReloadVsListCerts, _, Flow::PreFix) => true,
-        (Scenario::ConcurrentReloads, Variant::Locked, Flow::PreFix) => true,
-        (Scenario::ConcurrentReloads, Variant::SplitDedup, _) => true,
-        _ => !case.scope.is_base(),
-    };
-    bounded.then_some(DFS_PREEMPTION_BOUND)
+    let reader = matches!(
+        case.scenario,
+        Scenario::ReloadVsLookup | Scenario::ReloadVsListCerts
+    );
+    match case.scope {
+        Scope::Base => {
+            let bounded = match (case.scenario, case.variant, case.flow) {
+                (_, _, Flow::PreFix) if reader => true,
+                (Scenario::ConcurrentReloads, Variant::Locked, Flow::PreFix) => true,
+                (Scenario::ConcurrentReloads, Variant::SplitDedup, _) => true,
+                _ => false,
+            };
+            bounded.then_some(DFS_PREEMPTION_BOUND)
+        }
+        Scope::ThreeThreads => Some(DFS_THREE_THREADS_BOUND),
+        _ if reader && case.variant == Variant::Locked && case.flow == Flow::PreFix => {
+            Some(DFS_LOCKED_READER_BOUND)
+        }
+        _ => Some(DFS_PREEMPTION_BOUND),
+    }
 }
 
 /// The preemption bound of the `shuttle_dfs` rows that cannot run every schedule within
-/// the budget (the largest that finished every such row: at 5, two rows ran out of it).
+/// the budget (the largest that finished every such row: at 5, two matrix rows ran out
+/// of it).
 pub const DFS_PREEMPTION_BOUND: usize = 4;
+
+/// The `shuttle_dfs` bound of the ladder's `reload_vs_lookup` and `reload_vs_list_certs`
+/// rows of `locked × pre_fix` (at [`DFS_PREEMPTION_BOUND`] they ran out of the budget on
+/// rungs (b) and (e), and on (c) for list-certs).
+pub const DFS_LOCKED_READER_BOUND: usize = 3;
+
+/// The `shuttle_dfs` bound of rung (d), the rung with a third thread.
+pub const DFS_THREE_THREADS_BOUND: usize = 2;
 
 /// A matrix epoch row runs unbounded by default when its unbounded run took at most this
 /// many seconds in the ladder's measurement (listed in [`MATRIX_EPOCH_UNBOUNDED`]).

@@ -12,6 +12,7 @@ use crate::capture::run_captured;
 use crate::dfs::BoundedDfs;
 use crate::dispatch::{self, Body};
 use crate::expect::Case;
+use crate::findings;
 use crate::ladder::UNBOUNDED;
 use crate::record::{Bounds, Checker, Record};
 use crate::run::{self, Observed};
@@ -78,6 +79,29 @@ fn config() -> Config {
     config
 }
 
+/// Runs `f` (one whole shuttle run, concluded into its record) on an OS thread of its
+/// own, with this thread's [`findings`] mode.
+///
+/// When a failing execution is torn down, shuttle may leave a task's unwinding
+/// unfinished, and with it the thread's panic count raised (tasks are coroutines on the
+/// thread that runs them); the next run on the same thread would take that for a panic
+/// of its own and fail with an error at its first execution (measured: a replay
+/// followed by a check on one thread). The run's findings and recorder are thread-local,
+/// so the record is concluded on the same thread.
+fn on_own_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let fatal = findings::is_fatal();
+    std::thread::Builder::new()
+        .name("shuttle-run".into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            findings::set_fatal(fatal);
+            f()
+        })
+        .expect("cannot start a thread for the shuttle run")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
 /// Runs `body` with `scheduler` through the shared run loop; returns what it observed
 /// and the failing schedule, if any.
 fn run<S: Scheduler + 'static>(scheduler: S, body: Body) -> (Observed, Option<String>) {
@@ -89,11 +113,16 @@ fn run<S: Scheduler + 'static>(scheduler: S, body: Body) -> (Observed, Option<St
     let observed = run::run(body, true, move |exec| {
         runner.run(move || exec.run());
     });
-    let schedule = std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|mut entries| entries.next())
-        .and_then(|e| e.ok())
-        .and_then(|e| std::fs::read_to_string(e.path()).ok())
+    // The first failure's schedule: a panic in one task can make another fail while the
+    // execution unwinds, and shuttle persists each (schedule000.txt, schedule001.txt, …,
+    // in no particular directory order); only the first replays.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    let schedule = files
+        .first()
+        .and_then(|path| std::fs::read_to_string(path).ok())
         .map(|s| s.split_whitespace().collect::<String>());
     let _ = std::fs::remove_dir_all(&dir);
     (observed, schedule)
@@ -115,6 +144,12 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
 /// Runs `body` under the shuttle scheduler of `case.checker` and labels the record with
 /// `case` (a cell from outside the matrix goes through [`crate::check::check_cell`]).
 pub fn check_body(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
+    let (case, opts) = (case.clone(), *opts);
+    on_own_thread(move || check_here(&case, body, &opts))
+}
+
+/// [`check_body`] on the calling thread.
+fn check_here(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
     if case.checker == Checker::ShuttleDfs {
         return check_dfs(case, body, opts);
     }
@@ -191,6 +226,12 @@ fn sampled_bounds(
 /// timeline. The checker column reads `shuttle_replay`. A schedule that is not one shuttle
 /// printed is an error, not a panic.
 pub fn replay(case: &Case, schedule: &str, size: StormSize) -> Result<Record, String> {
+    let (case, schedule) = (case.clone(), schedule.to_string());
+    on_own_thread(move || replay_here(&case, &schedule, size))
+}
+
+/// [`replay`] on the calling thread.
+fn replay_here(case: &Case, schedule: &str, size: StormSize) -> Result<Record, String> {
     let schedule: String = schedule.split_whitespace().collect();
     let well_formed = !schedule.is_empty()
         && schedule.len().is_multiple_of(2)

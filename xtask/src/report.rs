@@ -8,8 +8,8 @@ use crate::leak::{self, LeakArgs};
 use crate::runner;
 use anyhow::{Context, Result};
 use std::fmt::Write;
-use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Variant};
-use swan_credstore_models::report::{self, blocks, side_by_side::side_by_side, text};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scope, Variant};
+use swan_credstore_models::report::{self, agreement, blocks, side_by_side::side_by_side, text};
 use swan_credstore_models::select::Select;
 
 /// Options of `report`.
@@ -29,7 +29,7 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
     for build in [LOOM, CROSSBEAM_LOOM, SHUTTLE, STD] {
         // The verdict matrix only: the ladder's figures are bench-checkers' (its record).
         let matrix = Select {
-            scope: Some(swan_credstore_models::record::Scope::Base),
+            scope: Some(Scope::Base),
             ..Select::default()
         };
         records.extend(runner::rows(build, &matrix)?);
@@ -52,7 +52,8 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
     } else {
         String::new()
     };
-    let mut text = report::results_md(&records, &extra);
+    let ladder = dfs_ladder()?;
+    let mut text = report::results_md(&records, &ladder, &extra);
     let real = crate::real::saved_records().unwrap_or_default();
     if !real.is_empty() {
         text.push_str(&real_section(&real, &records));
@@ -70,6 +71,26 @@ pub fn run(args: &ReportArgs) -> Result<bool> {
     update_reading_loom()?;
     crate::pages::update()?;
     Ok(records.iter().all(Record::as_expected))
+}
+
+/// The scope ladder's half of the cross-check: every `shuttle_dfs` row above the matrix
+/// (shuttle build), and loom's verdicts on the same rows from its ladder record.
+fn dfs_ladder() -> Result<agreement::Ladder> {
+    let path = crate::ladder::path();
+    let json = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let loom = agreement::ladder_verdicts(&json)
+        .with_context(|| format!("{} is not loom's ladder record", path.display()))?;
+    let mut dfs = Vec::new();
+    for scope in Scope::ALL.into_iter().filter(|s| !s.is_base()) {
+        let rung = Select {
+            checker: Some(Checker::ShuttleDfs),
+            scope: Some(scope),
+            ..Select::default()
+        };
+        dfs.extend(runner::rows(SHUTTLE, &rung)?);
+    }
+    Ok(agreement::Ladder { loom, dfs })
 }
 
 /// The fidelity section: the last `cargo xtask differential` run per daemon (saved by

@@ -3,7 +3,7 @@
 
 use crate::cargo::{cargo, Build, SHUTTLE};
 use anyhow::{bail, Context, Result};
-use swan_credstore_models::record::{Flow, Record, Scenario, Variant};
+use swan_credstore_models::record::{Flow, Record, Scenario, Scope, Variant};
 use swan_credstore_models::select::Select;
 
 /// Runs the checker of `build` on the rows `select` names and parses its records.
@@ -17,17 +17,22 @@ pub fn rows_with_env(build: Build, select: &Select, env: &[(&str, String)]) -> R
     run(build, &["--select-json", &json], env)
 }
 
-/// Replays a shuttle `schedule` of a storm row (the shuttle build) and parses the record.
+/// Replays a shuttle `schedule` of a shuttle row (the storm, or a `shuttle_dfs` row of a
+/// loom scenario at its rung) on the shuttle build and parses the record.
 pub fn replay(
     scenario: Scenario,
+    scope: Scope,
     variant: Variant,
     flow: Flow,
     schedule: &str,
 ) -> Result<Vec<Record>> {
     let (scenario, variant, flow) = (scenario.to_string(), variant.to_string(), flow.to_string());
+    let scope = scope.to_string();
     run(
         SHUTTLE,
-        &["replay", &scenario, &variant, schedule, "--flow", &flow],
+        &[
+            "replay", &scenario, &variant, schedule, "--flow", &flow, "--scope", &scope,
+        ],
         &[],
     )
 }

@@ -5,7 +5,7 @@
 use crate::cargo::{Build, CROSSBEAM_LOOM, LOOM, SHUTTLE, STD};
 use crate::runner;
 use anyhow::{bail, Context, Result};
-use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, Variant};
+use swan_credstore_models::record::{Checker, Flow, Outcome, Record, Scenario, Scope, Variant};
 use swan_credstore_models::report::text;
 use swan_credstore_models::select::Select;
 
@@ -124,7 +124,7 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
 /// Options of `replay`.
 #[derive(clap::Args)]
 pub struct ReplayArgs {
-    /// Scenario of the failing row (`storm`).
+    /// Scenario of the failing row (`storm`, or a loom scenario for a `shuttle_dfs` row).
     scenario: Scenario,
     /// Variant of the failing row (`in_place`, `naive_swap`, ...).
     variant: Variant,
@@ -133,12 +133,21 @@ pub struct ReplayArgs {
     /// Flow of the failing row.
     #[arg(long, default_value_t = Flow::PreFix)]
     flow: Flow,
+    /// Rung of the scope ladder of the failing row.
+    #[arg(long, default_value_t = Scope::Base)]
+    scope: Scope,
 }
 
 /// `replay`: reruns one shuttle schedule and prints its timeline. `Ok(true)` when the
 /// replay reproduced a failure.
 pub fn replay(args: &ReplayArgs) -> Result<bool> {
-    let records = runner::replay(args.scenario, args.variant, args.flow, &args.schedule)?;
+    let records = runner::replay(
+        args.scenario,
+        args.scope,
+        args.variant,
+        args.flow,
+        &args.schedule,
+    )?;
     let r = records.first().context("the replay produced no record")?;
     if r.counterexample.is_some() {
         print!("{}", text::timeline(r));

@@ -8,7 +8,7 @@
 
 use clap::{Parser, Subcommand};
 use swan_credstore_models::expect::{self, Case};
-use swan_credstore_models::record::{Flow, Record, Scenario, Variant};
+use swan_credstore_models::record::{Flow, Record, Scenario, Scope, Variant};
 use swan_credstore_models::select::Select;
 
 /// Run verdict-matrix rows and print their records as JSON.
@@ -26,10 +26,10 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Replay a failing shuttle schedule of the storm and print its record (with the
-    /// timeline) as JSON.
+    /// Replay a failing shuttle schedule (a `shuttle_pct`, `shuttle_random` or
+    /// `shuttle_dfs` row's) and print its record (with the timeline) as JSON.
     Replay {
-        /// Scenario (`storm`).
+        /// Scenario (`storm`, or a loom scenario for a `shuttle_dfs` row).
         scenario: Scenario,
         /// Variant (`in_place`, `naive_swap`, ...).
         variant: Variant,
@@ -38,6 +38,9 @@ enum Command {
         /// Flow of the failing row.
         #[arg(long, default_value_t = Flow::PreFix)]
         flow: Flow,
+        /// Rung of the scope ladder of the failing row.
+        #[arg(long, default_value_t = Scope::Base)]
+        scope: Scope,
     },
 }
 
@@ -53,9 +56,10 @@ fn main() {
         variant,
         schedule,
         flow,
+        scope,
     }) = &args.command
     {
-        let record = replay(*scenario, *variant, *flow, schedule);
+        let record = replay(*scenario, *scope, *variant, *flow, schedule);
         println!(
             "{}",
             serde_json::to_string_pretty(&[record]).expect("records serialise")
@@ -139,39 +143,52 @@ fn run(case: &Case, _: &Select) -> Record {
 }
 
 #[cfg(all(shuttle, not(loom)))]
-fn replay(scenario: Scenario, variant: Variant, flow: Flow, schedule: &str) -> Record {
+fn replay(
+    scenario: Scenario,
+    scope: Scope,
+    variant: Variant,
+    flow: Flow,
+    schedule: &str,
+) -> Record {
     use swan_credstore_models::record::Checker;
     use swan_credstore_models::shuttle_check;
     use swan_credstore_models::storm::StormSize;
-    let case = expect::cases()
+    let shuttle = |c: &Case| {
+        matches!(
+            c.checker,
+            Checker::ShuttlePct | Checker::ShuttleRandom | Checker::ShuttleDfs
+        )
+    };
+    let rows: Vec<Case> = expect::cases()
         .into_iter()
-        .find(|c| {
-            c.scenario == scenario
-                && c.variant == variant
-                && c.flow == flow
-                && c.checker == Checker::ShuttlePct
-        })
-        .unwrap_or_else(|| {
-            let variants: Vec<String> = expect::cases()
-                .iter()
-                .filter(|c| c.checker == Checker::ShuttlePct && c.flow == flow)
-                .map(|c| c.variant.to_string())
-                .collect();
-            fail(format!(
-                "no shuttle row {scenario} × {variant} × {flow}; shuttle rows: scenario {}, variants {} with that flow",
-                Scenario::Storm,
-                variants.join(", ")
+        .chain(expect::ladder_cases())
+        .filter(shuttle)
+        .collect();
+    let case =
+        rows.iter()
+            .find(|c| (c.scenario, c.scope, c.variant, c.flow) == (scenario, scope, variant, flow))
+            .unwrap_or_else(|| {
+                let mut variants: Vec<String> = rows
+                    .iter()
+                    .filter(|c| (c.scenario, c.scope, c.flow) == (scenario, scope, flow))
+                    .map(|c| c.variant.to_string())
+                    .collect();
+                variants.dedup();
+                fail(format!(
+                "no shuttle row {scenario} @{scope} × {variant} × {flow}; its variants with that \
+                 scenario, rung and flow: {}",
+                if variants.is_empty() { "none".to_string() } else { variants.join(", ") }
             ))
-        });
+            });
     let schedule = match schedule.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path)
             .unwrap_or_else(|e| fail(format!("cannot read schedule file {path}: {e}"))),
         None => schedule.to_string(),
     };
-    shuttle_check::replay(&case, &schedule, StormSize::SHUTTLE).unwrap_or_else(|e| fail(e))
+    shuttle_check::replay(case, &schedule, StormSize::SHUTTLE).unwrap_or_else(|e| fail(e))
 }
 
 #[cfg(not(all(shuttle, not(loom))))]
-fn replay(_: Scenario, _: Variant, _: Flow, _: &str) -> Record {
+fn replay(_: Scenario, _: Scope, _: Variant, _: Flow, _: &str) -> Record {
     fail("replay needs the shuttle build: RUSTFLAGS=\"--cfg shuttle\" (cargo xtask replay does that)".into())
 }

@@ -12,8 +12,15 @@
 //! A `shuttle_dfs` row that stopped at its budget before it ran out of schedules is
 //! compared only when it found a failure (a failure needs no more schedules); a pass that
 //! did not finish is listed as unfinished, never as agreement.
+//!
+//! The matrix's loom verdicts come from the matrix's own records (or, in the tests, from
+//! the committed results.md: [`loom_verdicts`]); the scope ladder's from loom's ladder
+//! record, `tests/data/records/ladder.json` ([`ladder_verdicts`]), which
+//! `cargo xtask bench-checkers --ladder` measures and xtask's tests keep consistent with
+//! the plan.
 
-use crate::record::{Checker, Flow, Outcome, Record, Scenario, Variant};
+use crate::record::{Checker, Flow, Outcome, Record, Scenario, Scope, Variant};
+use serde::Deserialize;
 use std::fmt::Write;
 
 /// One loom row's verdict, as the matrix of `notes/results.md` states it.
@@ -21,6 +28,8 @@ use std::fmt::Write;
 pub struct LoomVerdict {
     /// Scenario.
     pub scenario: Scenario,
+    /// Rung of the scope ladder ([`Scope::Base`]: the verdict matrix).
+    pub scope: Scope,
     /// Design.
     pub variant: Variant,
     /// Flow.
@@ -50,6 +59,7 @@ pub fn loom_verdicts(results_md: &str) -> Vec<LoomVerdict> {
             }
             Some(LoomVerdict {
                 scenario: scenario.parse().ok()?,
+                scope: Scope::Base,
                 variant: variant.parse().ok()?,
                 flow: flow.parse().ok()?,
                 outcome: outcome.trim_end_matches(" ✗").parse().ok()?,
@@ -60,9 +70,54 @@ pub fn loom_verdicts(results_md: &str) -> Vec<LoomVerdict> {
         .collect()
 }
 
-fn loom_for<'a>(loom: &'a [LoomVerdict], r: &Record) -> Option<&'a LoomVerdict> {
-    loom.iter()
-        .find(|l| l.scenario == r.scenario && l.variant == r.variant && l.flow == r.flow)
+/// One row of loom's ladder record (the fields the cross-check reads).
+#[derive(Deserialize)]
+struct Rung {
+    scope: Scope,
+    scenario: Scenario,
+    variant: Variant,
+    flow: Flow,
+    outcome: Outcome,
+    bound: Option<usize>,
+    interleavings: u64,
+    capped: bool,
+}
+
+#[derive(Deserialize)]
+struct LadderRecord {
+    rows: Vec<Rung>,
+}
+
+/// loom's verdicts on the scope ladder's rows above the matrix, from its ladder record
+/// (`tests/data/records/ladder.json`). An error names what in the text is not a record.
+pub fn ladder_verdicts(ladder_json: &str) -> Result<Vec<LoomVerdict>, serde_json::Error> {
+    let record: LadderRecord = serde_json::from_str(ladder_json)?;
+    Ok(record
+        .rows
+        .into_iter()
+        .filter(|r| !r.scope.is_base())
+        .map(|r| LoomVerdict {
+            scenario: r.scenario,
+            scope: r.scope,
+            variant: r.variant,
+            flow: r.flow,
+            outcome: r.outcome,
+            interleavings: r.interleavings.to_string(),
+            bounds: match (r.bound, r.capped) {
+                (_, true) => "stopped at the cap".to_string(),
+                (None, false) => "unbounded, exhaustive".to_string(),
+                (Some(b), false) => format!("≤{b} preemptions, exhaustive"),
+            },
+        })
+        .collect())
+}
+
+/// The loom verdict on `r`'s row (same rung, scenario, design and flow), if `loom` has
+/// one.
+pub fn loom_verdict<'a>(loom: &'a [LoomVerdict], r: &Record) -> Option<&'a LoomVerdict> {
+    loom.iter().find(|l| {
+        (l.scope, l.scenario, l.variant, l.flow) == (r.scope, r.scenario, r.variant, r.flow)
+    })
 }
 
 /// Whether a `shuttle_dfs` record's verdict can be compared: it finished, or it failed.
@@ -76,11 +131,11 @@ pub fn comparable(r: &Record) -> bool {
 pub fn disagreements(loom: &[LoomVerdict], dfs: &[Record]) -> Vec<String> {
     dfs.iter()
         .filter(|r| r.checker == Checker::ShuttleDfs && comparable(r))
-        .filter_map(|r| match loom_for(loom, r) {
-            None => Some(format!("{}: no loom row to compare with", super::title(r))),
+        .filter_map(|r| match loom_verdict(loom, r) {
+            None => Some(format!("{}: no loom row to compare with", row_name(r))),
             Some(l) if l.outcome != r.outcome => Some(format!(
                 "{}: loom says {}, shuttle_dfs says {} ({} schedules, {})",
-                super::title(r),
+                row_name(r),
                 l.outcome,
                 r.outcome,
                 r.interleavings,
@@ -89,6 +144,11 @@ pub fn disagreements(loom: &[LoomVerdict], dfs: &[Record]) -> Vec<String> {
             Some(_) => None,
         })
         .collect()
+}
+
+/// A row's name in a disagreement: scenario (and rung), design, flow.
+fn row_name(r: &Record) -> String {
+    format!("{} × {} × {}", super::text::scenario(r), r.variant, r.flow)
 }
 
 /// One row of the cross-check table: a `shuttle_dfs` record beside loom's verdict on the
@@ -101,7 +161,7 @@ pub fn line(l: Option<&LoomVerdict>, r: &Record) -> String {
     };
     format!(
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {verdict} |",
-        r.scenario,
+        super::text::scenario(r),
         r.variant,
         r.flow,
         l.map_or("-".to_string(), |l| l.outcome.to_string()),
@@ -113,19 +173,27 @@ pub fn line(l: Option<&LoomVerdict>, r: &Record) -> String {
     )
 }
 
-/// The loom verdict on `r`'s row, if `loom` has one.
-pub fn loom_verdict<'a>(loom: &'a [LoomVerdict], r: &Record) -> Option<&'a LoomVerdict> {
-    loom_for(loom, r)
+/// The scope ladder's half of the cross-check: loom's verdicts from its ladder record
+/// ([`ladder_verdicts`]) and the `shuttle_dfs` rows of the rungs above the matrix.
+#[derive(Clone, Debug, Default)]
+pub struct Ladder {
+    /// loom's ladder verdicts.
+    pub loom: Vec<LoomVerdict>,
+    /// The `shuttle_dfs` ladder records.
+    pub dfs: Vec<Record>,
 }
 
-/// The cross-check section of results.md: every `shuttle_dfs` row beside loom's row, and
-/// the agreement counted. Empty when `records` hold no `shuttle_dfs` row.
-pub fn section(records: &[Record]) -> String {
+/// The cross-check section of results.md: every `shuttle_dfs` row of the matrix beside
+/// loom's row (loom's verdicts from `records`), then every `shuttle_dfs` row of the
+/// ladder beside loom's ladder record, each table with its agreement counted. Empty when
+/// neither holds a `shuttle_dfs` row.
+pub fn section(records: &[Record], ladder: &Ladder) -> String {
     let loom: Vec<LoomVerdict> = records
         .iter()
         .filter(|r| r.checker == Checker::Loom && r.scope.is_base())
         .map(|r| LoomVerdict {
             scenario: r.scenario,
+            scope: r.scope,
             variant: r.variant,
             flow: r.flow,
             outcome: r.outcome,
@@ -133,41 +201,56 @@ pub fn section(records: &[Record]) -> String {
             bounds: super::bounds(r),
         })
         .collect();
-    let dfs: Vec<&Record> = records
+    let dfs: Vec<Record> = records
         .iter()
         .filter(|r| r.checker == Checker::ShuttleDfs)
+        .cloned()
         .collect();
-    if dfs.is_empty() {
+    if dfs.is_empty() && ladder.dfs.is_empty() {
         return String::new();
     }
-    let owned: Vec<Record> = dfs.iter().map(|r| (*r).clone()).collect();
-    let bad = disagreements(&loom, &owned);
-    let agree = dfs
-        .iter()
-        .filter(|r| comparable(r) && loom_for(&loom, r).is_some_and(|l| l.outcome == r.outcome))
-        .count();
-    let unfinished = dfs.iter().filter(|r| !comparable(r)).count();
     let mut out = String::from("## Cross-check: loom and shuttle_dfs\n\n");
-    let _ = writeln!(
-        out,
+    out.push_str(
         "Two exhaustive checkers on the same scenarios: loom (partial-order reduction, \
          races as accesses unordered by happens-before) and `shuttle_dfs` (this project's \
          depth-first scheduler on shuttle's runtime, no reduction, races as reads the \
-         use-after-free oracle sees; [dfs.rs](../models/src/dfs.rs)). **{agree} of {} rows \
-         agree, {} disagree, {unfinished} unfinished.** The epoch rows are loom's alone \
-         (crossbeam-epoch keeps global state across executions, which a depth-first \
-         search cannot replay).\n",
-        dfs.len(),
-        bad.len()
+         use-after-free oracle sees; [dfs.rs](../models/src/dfs.rs)). The epoch rows are \
+         loom's alone (crossbeam-epoch keeps global state across executions, which a \
+         depth-first search cannot replay).\n\n",
+    );
+    table(&mut out, "The verdict matrix", &loom, &dfs);
+    table(
+        &mut out,
+        "The scope ladder (loom's verdicts from its record, `tests/data/records/ladder.json`)",
+        &ladder.loom,
+        &ladder.dfs,
+    );
+    out
+}
+
+/// One cross-check table, headed by its agreement count (nothing when `dfs` is empty).
+fn table(out: &mut String, heading: &str, loom: &[LoomVerdict], dfs: &[Record]) {
+    if dfs.is_empty() {
+        return;
+    }
+    let bad = disagreements(loom, dfs).len();
+    let agree = dfs
+        .iter()
+        .filter(|r| comparable(r) && loom_verdict(loom, r).is_some_and(|l| l.outcome == r.outcome))
+        .count();
+    let unfinished = dfs.iter().filter(|r| !comparable(r)).count();
+    let _ = writeln!(
+        out,
+        "### {heading}\n\n**{agree} of {} rows agree, {bad} disagree, {unfinished} unfinished.**\n",
+        dfs.len()
     );
     out.push_str(
         "| scenario | variant | flow | loom | loom interleavings | loom bounds | shuttle_dfs | schedules | shuttle_dfs bounds | agree |\n\
          |---|---|---|---|---|---|---|---|---|---|\n",
     );
-    for r in &dfs {
-        out.push_str(&line(loom_for(&loom, r), r));
+    for r in dfs {
+        out.push_str(&line(loom_verdict(loom, r), r));
         out.push('\n');
     }
     out.push('\n');
-    out
 }

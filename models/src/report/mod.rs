@@ -215,10 +215,11 @@ fn passes_section(records: &[Record]) -> String {
     out
 }
 
-/// The whole report. `extra` is appended after the counterexamples (for example a link to
-/// the growth plot); `timings` lists (row title, seconds, executions) in the timings
-/// section.
-pub fn results_md(records: &[Record], extra: &str) -> String {
+/// The whole report of the matrix's `records`. `ladder` is the scope ladder's half of the
+/// cross-check of loom and `shuttle_dfs` (its rows appear in that table only); `extra` is
+/// appended after the counterexamples (for example a link to the growth plot). The
+/// timings section lists every record's seconds and executions.
+pub fn results_md(records: &[Record], ladder: &agreement::Ladder, extra: &str) -> String {
     let mut out = String::new();
     out.push_str("# Results\n\n");
     out.push_str(
@@ -255,7 +256,7 @@ pub fn results_md(records: &[Record], extra: &str) -> String {
         out.push_str(&counterexample_block(r));
         out.push('\n');
     }
-    out.push_str(&agreement::section(records));
+    out.push_str(&agreement::section(records, ladder));
     out.push_str(&seen_section(records));
     out.push_str(&passes_section(records));
     out.push_str(extra);

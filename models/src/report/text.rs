@@ -138,7 +138,7 @@ pub fn timeline(r: &Record) -> String {
     let _ = writeln!(
         out,
         "── {} × {} × {} [{}]: {} (expected {}), interleaving #{} ──",
-        r.scenario,
+        scenario(r),
         variant(r),
         r.flow,
         r.checker,
@@ -159,7 +159,7 @@ pub fn timeline(r: &Record) -> String {
         let short: String = schedule.chars().take(60).collect();
         let _ = writeln!(
             out,
-            "   replay: cargo xtask replay {} {} {}{} --flow {}",
+            "   replay: cargo xtask replay {} {} {}{} --flow {}{}",
             r.scenario,
             r.variant,
             short,
@@ -168,7 +168,12 @@ pub fn timeline(r: &Record) -> String {
             } else {
                 ""
             },
-            r.flow
+            r.flow,
+            if r.scope.is_base() {
+                String::new()
+            } else {
+                format!(" --scope {}", r.scope)
+            }
         );
     }
     let flagged = flagged(r);

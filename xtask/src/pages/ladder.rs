@@ -131,11 +131,14 @@ mod tests {
     #[test]
     fn the_plan_is_the_measured_one() {
         let measured = saved();
-        for case in ladder_cases().iter().chain(
-            cases()
-                .iter()
-                .filter(|c| c.checker == swan_credstore_models::record::Checker::Loom),
-        ) {
+        let loom = |c: &&swan_credstore_models::expect::Case| {
+            c.checker == swan_credstore_models::record::Checker::Loom
+        };
+        for case in ladder_cases()
+            .iter()
+            .filter(loom)
+            .chain(cases().iter().filter(loom))
+        {
             let row = measured
                 .rows
                 .iter()
