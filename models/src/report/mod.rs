@@ -106,7 +106,7 @@ pub(crate) fn bounds(r: &Record) -> String {
 pub fn title(r: &Record) -> String {
     format!(
         "{} × {} × {} [{}]",
-        r.scenario,
+        text::scenario(r),
         text::variant(r),
         r.flow,
         r.checker
@@ -216,9 +216,9 @@ fn passes_section(records: &[Record]) -> String {
 }
 
 /// The whole report of the matrix's `records`. `ladder` is the scope ladder's half of the
-/// cross-check of loom and `shuttle_dfs` (its rows appear in that table only); `extra` is
-/// appended after the counterexamples (for example a link to the growth plot). The
-/// timings section lists every record's seconds and executions.
+/// cross-check of loom and `shuttle_dfs` (its rows appear in that table and in the
+/// timings only); `extra` is appended after the counterexamples (for example a link to
+/// the growth plot). The timings section lists every record's seconds and executions.
 pub fn results_md(records: &[Record], ladder: &agreement::Ladder, extra: &str) -> String {
     let mut out = String::new();
     out.push_str("# Results\n\n");
@@ -262,7 +262,7 @@ pub fn results_md(records: &[Record], ladder: &agreement::Ladder, extra: &str) -
     out.push_str(extra);
     let _ = writeln!(out, "\n{TIMINGS_HEADING}\n");
     out.push_str("| row | seconds | interleavings / executions |\n|---|---|---|\n");
-    for r in records {
+    for r in records.iter().chain(&ladder.dfs) {
         let _ = writeln!(
             out,
             "| {} | {:.2} | {} |",
