@@ -378,11 +378,12 @@ fn render(s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "- **score: {} of {} viable mutants caught ({:.1}%; goal {GOAL}%)**; {} survivors; {:.0} s in all\n",
+        "- **score: {} of {} viable mutants caught ({:.1}%; goal {GOAL}%)**; {} survivor{}; {:.0} s in all\n",
         s.caught,
         s.viable,
         s.score,
         s.survivors.len(),
+        if s.survivors.len() == 1 { "" } else { "s" },
         s.seconds
     );
     if !s.survivors.is_empty() {
