@@ -114,6 +114,12 @@ impl<T> Tracked<T> {
         }
     }
 
+    /// The object's serial number in its execution (the `N` of `id#N`): stable across
+    /// runs, unlike its address, which the allocator may reuse for another object.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
     /// The object's tag alone (`id#N`): what timeline steps name as their object.
     pub fn tag(&self) -> String {
         format!("id#{}", self.serial)

@@ -79,15 +79,18 @@ fn config() -> Config {
     config
 }
 
-/// Runs `f` (one whole shuttle run, concluded into its record) on an OS thread of its
-/// own, with this thread's [`findings`] mode.
+/// Runs `f` (one whole replay, concluded into its record) on an OS thread of its own,
+/// with this thread's [`findings`] mode.
 ///
 /// When a failing execution is torn down, shuttle may leave a task's unwinding
 /// unfinished, and with it the thread's panic count raised (tasks are coroutines on the
-/// thread that runs them); the next run on the same thread would take that for a panic
-/// of its own and fail with an error at its first execution (measured: a replay
-/// followed by a check on one thread). The run's findings and recorder are thread-local,
-/// so the record is concluded on the same thread.
+/// thread that runs them); a replay on such a thread can stop at a step it should take
+/// ("scheduled task is not runnable"), and a check after a replay on one thread failed
+/// with an error at its first execution (both measured). The run's findings and recorder
+/// are thread-local, so the record is concluded on the same thread. Checks stay on the
+/// calling thread: their records (which number atomic values by first appearance, so
+/// depend on where the allocator reuses addresses) repeat exactly there, and on fresh
+/// threads they did not (measured: `verify --repeat 10`, a storm counterexample).
 fn on_own_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let fatal = findings::is_fatal();
     std::thread::Builder::new()
@@ -144,12 +147,6 @@ pub fn check(case: &Case, opts: &ShuttleOptions) -> Record {
 /// Runs `body` under the shuttle scheduler of `case.checker` and labels the record with
 /// `case` (a cell from outside the matrix goes through [`crate::check::check_cell`]).
 pub fn check_body(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
-    let (case, opts) = (case.clone(), *opts);
-    on_own_thread(move || check_here(&case, body, &opts))
-}
-
-/// [`check_body`] on the calling thread.
-fn check_here(case: &Case, body: Body, opts: &ShuttleOptions) -> Record {
     if case.checker == Checker::ShuttleDfs {
         return check_dfs(case, body, opts);
     }

@@ -36,6 +36,16 @@ impl NaiveSwap {
     }
 }
 
+/// The value the recorder is told a pointer of the cell holds: its identity's serial
+/// number, not its address. Cells freed earlier in the execution leave addresses that a
+/// later cell's identities may reuse, so addresses would make two identities one value
+/// in some runs and not in others (measured: a storm counterexample that changed between
+/// runs of `verify --repeat`).
+fn value(p: *mut Tracked<Identity>) -> usize {
+    // SAFETY: every pointer the cell holds points into its arena, which outlives it.
+    unsafe { &*p }.serial() as usize
+}
+
 impl SubjectCell for NaiveSwap {
     const DESIGN: Design = Design::Matrix(Variant::NaiveSwap);
 
@@ -46,7 +56,7 @@ impl SubjectCell for NaiveSwap {
         };
         let p = cell.alloc(subject);
         cell.ptr.store(p, Ordering::Release);
-        trace::sync(SyncOp::AtomicStore(p as usize, AtomicOrdering::Release));
+        trace::sync(SyncOp::AtomicStore(value(p), AtomicOrdering::Release));
         cell
     }
 
@@ -64,7 +74,7 @@ impl SubjectCell for NaiveSwap {
             || format!("{owner}.subject"),
         );
         let p = self.ptr.load(Ordering::Acquire);
-        trace::sync(SyncOp::AtomicLoad(p as usize, AtomicOrdering::Acquire));
+        trace::sync(SyncOp::AtomicLoad(value(p), AtomicOrdering::Acquire));
         // SAFETY: every pointer stored points into `arena`, which outlives `self`.
         unsafe { &*p }.read_traced(op, owner, f)
     }
@@ -74,8 +84,8 @@ impl MutableSubject for NaiveSwap {
     fn set(&self, subject: &Identity, owner: &dyn std::fmt::Display) {
         let new = self.alloc(subject.clone());
         let old = self.ptr.swap(new, Ordering::AcqRel);
-        trace::sync(SyncOp::AtomicLoad(old as usize, AtomicOrdering::AcqRel));
-        trace::sync(SyncOp::AtomicStore(new as usize, AtomicOrdering::AcqRel));
+        trace::sync(SyncOp::AtomicLoad(value(old), AtomicOrdering::AcqRel));
+        trace::sync(SyncOp::AtomicStore(value(new), AtomicOrdering::AcqRel));
         // SAFETY: both point into `arena`.
         let (old, new) = unsafe { (&*old, &*new) };
         trace::step(
